@@ -1,0 +1,67 @@
+#include "core/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace groundline::core {
+namespace {
+
+TEST(NormalizeText, KeepsLineCountAndNumbering) {
+  auto lines = normalize_text("first\r\nsecond\rthird\n\nfifth\n");
+  ASSERT_TRUE(lines.ok());
+  ASSERT_EQ(lines->size(), 5u);
+  EXPECT_EQ((*lines)[0], "first");
+  EXPECT_EQ((*lines)[2], "third");
+  EXPECT_EQ((*lines)[3], "");
+  EXPECT_EQ((*lines)[4], "fifth");
+}
+
+TEST(NormalizeText, ComposesToNfc) {
+  auto lines = normalize_text("cafe\xCC\x81");  // e + combining acute
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ((*lines)[0], "caf\xC3\xA9");
+}
+
+TEST(NormalizeText, CollapsesSpacesButKeepsIndentation) {
+  auto lines = normalize_text("  a \t b\xC2\xA0\xC2\xA0" "c   \n\tcode");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ((*lines)[0], "  a b c");
+  EXPECT_EQ((*lines)[1], "    code");
+}
+
+TEST(NormalizeText, DropsControlCharactersAndBom) {
+  auto lines = normalize_text("\xEF\xBB\xBFhel\x01lo\x7f");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ((*lines)[0], "hello");
+}
+
+TEST(NormalizeText, WhitespaceOnlyLineBecomesEmpty) {
+  auto lines = normalize_text("a\n   \t \nb");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ((*lines)[1], "");
+}
+
+TEST(NormalizeText, RejectsInvalidUtf8NamingLineAndColumn) {
+  auto lines = normalize_text("ok\nab\xFF" "cd\n");
+  ASSERT_FALSE(lines.ok());
+  EXPECT_EQ(lines.message(), "invalid UTF-8 at line 2, column 3");
+}
+
+TEST(NormalizeText, RejectsOverlongAndTruncatedSequences) {
+  EXPECT_FALSE(check_utf8("\xC0\xAF").ok());
+  EXPECT_FALSE(check_utf8("abc\xE2\x82").ok());
+  EXPECT_FALSE(check_utf8("\xED\xA0\x80").ok());  // surrogate
+  EXPECT_TRUE(check_utf8("\xE2\x82\xAC \xF0\x9F\x98\x80").ok());
+}
+
+TEST(NormalizeText, EmptyInputHasNoLines) {
+  auto lines = normalize_text("");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_TRUE(lines->empty());
+}
+
+TEST(ToLower, FoldsAsciiAndUnicode) {
+  EXPECT_EQ(to_lower("ÄBC Éclair"), "äbc éclair");
+}
+
+}  // namespace
+}  // namespace groundline::core

@@ -1,0 +1,167 @@
+#include "core/words.h"
+
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include <array>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/utf8.h"
+
+namespace groundline::core {
+
+namespace {
+
+bool is_ascii_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Word character at pos (advancing pos), or false (pos advanced too).
+bool take_word_char(std::string_view text, size_t& pos) {
+  unsigned char c = static_cast<unsigned char>(text[pos]);
+  if (c < 0x80) {
+    ++pos;
+    return is_ascii_word_byte(c);
+  }
+  int32_t cp = decode_utf8(text, pos);
+  return cp >= 0 && is_word_char(cp);
+}
+
+}  // namespace
+
+bool is_word_char(int32_t cp) {
+  if (cp < 0x80) return is_ascii_word_byte(static_cast<unsigned char>(cp));
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace detail {
+
+size_t next_word(std::string_view text, size_t pos, size_t& begin) {
+  bool found = false;
+  while (pos < text.size() && !found) {
+    size_t at = pos;
+    if (take_word_char(text, pos)) {
+      begin = at;
+      found = true;
+    }
+  }
+  if (!found) return std::string_view::npos;
+  // Extend over word characters and digit separators.
+  while (pos < text.size()) {
+    size_t at = pos;
+    char c = text[pos];
+    if ((c == '.' || c == ',') && at > begin && is_digit(text[at - 1]) && at + 1 < text.size() &&
+        is_digit(text[at + 1])) {
+      pos += 2;
+      continue;
+    }
+    if (!take_word_char(text, pos)) {
+      pos = at;
+      break;
+    }
+  }
+  return pos;
+}
+
+}  // namespace detail
+
+bool is_stopword(std::string_view w) {
+  static const std::unordered_set<std::string_view> kStopwords = {
+      "a",     "an",    "and",   "are",   "as",    "at",    "be",    "been",  "but",
+      "by",    "can",   "could", "did",   "do",    "does",  "doing", "for",   "from",
+      "had",   "has",   "have",  "having", "he",   "her",   "here",  "hers",  "him",
+      "his",   "how",   "i",     "if",    "in",    "into",  "is",    "it",    "its",
+      "itself", "me",   "my",    "myself", "of",   "on",    "or",    "our",   "ours",
+      "she",   "should", "so",   "than",  "that",  "the",   "their", "theirs", "them",
+      "then",  "there", "these", "they",  "this",  "those", "to",    "too",   "us",
+      "was",   "we",    "were",  "what",  "when",  "where", "which", "while", "who",
+      "whom",  "why",   "will",  "with",  "would", "you",   "your",  "yours", "s",
+      "t",     "d",     "ll",    "m",     "re",    "ve",    "am",    "about", "also",
+      "just",  "very",  "any",   "some",  "such",  "each",  "other", "own",   "same",
+      "only",  "once",  "again", "further", "being", "both", "few",  "more",  "most",
+      "nor",   "off",   "out",   "over",  "under", "until", "up",    "down",  "own",
+      "yourself", "yourselves", "ourselves", "themselves", "himself", "herself", "im",
+      "dont",  "doesnt", "cant", "please", "hi", "hello", "thanks", "thank", "get", "got"};
+  return kStopwords.count(w) != 0;
+}
+
+namespace {
+
+// One Snowball English stemmer per thread with a cache of stems: the
+// vocabulary of a corpus is small, so most words are stemmed once.
+class StemCache {
+ public:
+  StemCache() : stemmer_(sb_stemmer_new("english", "UTF_8"), &sb_stemmer_delete) {}
+
+  const std::string& stem(const std::string& word) {
+    auto it = cache_.find(word);
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() > kMaxEntries) cache_.clear();
+    const sb_symbol* out = sb_stemmer_stem(
+        stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+    std::string stemmed = out ? std::string(reinterpret_cast<const char*>(out),
+                                            static_cast<size_t>(sb_stemmer_length(stemmer_.get())))
+                              : word;
+    return cache_.emplace(word, std::move(stemmed)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 500'000;
+  std::unique_ptr<sb_stemmer, decltype(&sb_stemmer_delete)> stemmer_;
+  std::unordered_map<std::string, std::string> cache_;
+};
+
+bool has_digit(std::string_view w) {
+  for (char c : w)
+    if (is_digit(c)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string index_term(std::string_view word) {
+  std::string lower = to_lower(word);
+  if (is_stopword(lower)) return {};
+  if (has_digit(lower) || lower.size() < 3) return lower;
+  thread_local StemCache cache;
+  return cache.stem(lower);
+}
+
+size_t approx_token_count(std::string_view text) {
+  size_t tokens = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t begin = 0;
+    size_t end = detail::next_word(text, pos, begin);
+    size_t gap_end = end == std::string_view::npos ? text.size() : begin;
+    for (size_t i = pos; i < gap_end; ++i) {
+      unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c != ' ' && c != '\n' && (c & 0xC0) != 0x80) ++tokens;
+    }
+    if (end == std::string_view::npos) break;
+    std::string_view word = text.substr(begin, end - begin);
+    size_t length = utf8_length(word);
+    tokens += has_digit(word) ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
+    pos = end;
+  }
+  return tokens;
+}
+
+}  // namespace groundline::core
