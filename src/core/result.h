@@ -68,3 +68,19 @@ class Result {
 };
 
 }  // namespace groundline
+
+// Returns the error of a failed Status or Result from the enclosing function.
+#define GL_TRY(expr)                          \
+  do {                                        \
+    auto gl_try_outcome_ = (expr);            \
+    if (!gl_try_outcome_.ok()) return gl_try_outcome_.error(); \
+  } while (0)
+
+#define GL_CONCAT_INNER(a, b) a##b
+#define GL_CONCAT(a, b) GL_CONCAT_INNER(a, b)
+// Declares `decl` from a Result's value, or returns its error.
+#define GL_ASSIGN_OR_RETURN(decl, expr) GL_ASSIGN_IMPL(GL_CONCAT(gl_result_, __LINE__), decl, expr)
+#define GL_ASSIGN_IMPL(tmp, decl, expr)  \
+  auto tmp = (expr);                     \
+  if (!tmp.ok()) return tmp.error();     \
+  decl = std::move(tmp).value()

@@ -1,0 +1,106 @@
+#include "kb/sqlite.h"
+
+#include <utility>
+
+namespace groundline::kb {
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = make_error(std::string("SQLite: ") + sqlite3_errmsg(db_));
+  return false;
+}
+
+Status Statement::run() {
+  status_ = {};
+  while (step()) {
+  }
+  Status outcome = status_;
+  reset();
+  return outcome;
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::column_text(int i) const { return std::string(column_view(i)); }
+
+std::string_view Statement::column_view(int i) const {
+  auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+  if (!text) return {};
+  return std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+}
+
+Result<Connection> Connection::open(const std::string& path, bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return make_error(path + ": cannot open knowledge base: " + message);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return Connection(db);
+}
+
+Connection::~Connection() { sqlite3_close(db_); }
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close(db_);
+    db_ = std::exchange(other.db_, nullptr);
+  }
+  return *this;
+}
+
+Result<Statement> Connection::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return make_error(std::string("SQLite: ") + sqlite3_errmsg(db_));
+  return Statement(db_, stmt);
+}
+
+Status Connection::exec(std::string_view sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    return make_error("SQLite: " + text);
+  }
+  return {};
+}
+
+}  // namespace groundline::kb

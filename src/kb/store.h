@@ -1,0 +1,101 @@
+// The knowledge base on one SQLite file (WAL mode): documents and their
+// versions of numbered lines, the chunks of every current version, their
+// tags, and a BM25 full-text index over the chunks.
+//
+// Writes happen inside a batch (begin_batch .. commit_batch): a batch is one
+// transaction, so a crash or kill leaves the state before it or after it.
+// Readers in other processes see only committed batches. A Store is used by
+// one thread at a time; open one per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "kb/document.h"
+#include "kb/sqlite.h"
+
+namespace groundline::kb {
+
+// Chunks whose tag `key` is one of `values` (when given) and within
+// [min, max] (when given; `strict` makes the bounds exclusive). Values
+// compare as text, so ISO dates order correctly.
+struct TagFilter {
+  std::string key;
+  std::vector<std::string> values;
+  std::string min, max;
+  bool strict = false;
+};
+
+// Column weights of the BM25 ranking: the chunk's text, its headings (and
+// document title), and the error codes it mentions.
+struct RankWeights {
+  double text = 1.0;
+  double headings = 2.0;
+  double codes = 4.0;
+};
+
+struct ScoredChunkId {
+  int64_t chunk_id = 0;
+  double score = 0;  // higher is better
+};
+
+struct StoreStats {
+  int64_t documents = 0, deleted_documents = 0, versions = 0, chunks = 0, lines = 0;
+  std::vector<std::pair<Tag, int64_t>> tag_counts;  // tag -> chunks carrying it
+};
+
+class Store {
+ public:
+  // Opens (creating when allowed) the knowledge base at `path`.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, bool read_only = false);
+
+  Status begin_batch();
+  Status commit_batch();
+  void rollback_batch();
+
+  std::optional<std::string> meta(const std::string& key);
+  Status set_meta(const std::string& key, const std::string& value);
+
+  Result<std::vector<DocumentRecord>> documents();
+  // By path, or by id when `path_or_id` is all digits.
+  Result<DocumentRecord> document(const std::string& path_or_id);
+
+  // Stores a document: a new document, a new version when its content hash
+  // differs from the current one, or the same version re-chunked. Replaces
+  // the document's chunks. Returns the version number.
+  Result<int> save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
+                            const std::string& index_config);
+  // Records a new size and mtime for unchanged content.
+  Status touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns);
+  // Marks a document deleted and removes its chunks; its versions stay, so
+  // that old citations still resolve.
+  Status mark_deleted(int64_t doc_id);
+
+  // A version's lines; version 0 means the current one.
+  Result<VersionText> version_text(int64_t doc_id, int version = 0);
+  Result<std::vector<ChunkRecord>> chunks(const std::vector<int64_t>& ids);
+  Result<std::vector<ChunkRecord>> chunks_of(int64_t doc_id);
+
+  // The k best chunks for an FTS5 match expression among the chunks that
+  // pass every filter (filters apply before ranking).
+  Result<std::vector<ScoredChunkId>> match(const std::string& expression,
+                                           const std::vector<TagFilter>& filters, int k,
+                                           const RankWeights& weights = {});
+
+  Result<StoreStats> stats();
+  Connection& connection() { return db_; }
+
+ private:
+  explicit Store(Connection db) : db_(std::move(db)) {}
+  Status create_schema();
+  Status delete_chunks(int64_t doc_id);
+  Status insert_chunks(int64_t doc_id, int version, const std::vector<Chunk>& chunks);
+  Result<std::vector<Tag>> chunk_tags(int64_t chunk_id);
+
+  Connection db_;
+};
+
+}  // namespace groundline::kb
