@@ -100,6 +100,11 @@ void cut_by_words(std::string_view text, int line, int max_tokens, std::vector<P
     }
     previous_end = end;
   });
+  // Punctuation after the last word counts too.
+  if (tokens + count_tokens(text.substr(previous_end)) > max_tokens) {
+    emit(previous_end);
+    piece_start = previous_end;
+  }
   emit(text.size());
 }
 
