@@ -29,6 +29,9 @@ std::string to_nfc(std::string_view text);
 // Whitespace and control-character clean-up of one line (see header comment).
 std::string normalize_line(std::string_view line);
 
+// Without leading and trailing ASCII whitespace.
+std::string_view trim(std::string_view text);
+
 // Splits on \n, \r\n or \r. A trailing line end does not make an empty line.
 std::vector<std::string_view> split_lines(std::string_view text);
 

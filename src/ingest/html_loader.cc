@@ -146,13 +146,13 @@ class HtmlWalker {
     const GumboAttribute* content = gumbo_get_attribute(&el.attributes, "content");
     if (!name || !content) return;
     std::string key = core::to_lower(name->value);
-    std::string value = core::normalize_line(content->value);
+    std::string value(core::trim(core::normalize_line(content->value)));
     if (key == "keywords") {
       size_t start = 0;
       while (start <= value.size()) {
         size_t end = value.find(',', start);
         if (end == std::string::npos) end = value.size();
-        std::string item = core::normalize_line(value.substr(start, end - start));
+        std::string item(core::trim(value.substr(start, end - start)));
         if (!item.empty()) doc_.fields["tags"].push_back(item);
         start = end + 1;
       }

@@ -108,7 +108,7 @@ std::string date_from_groups(const std::vector<std::string_view>& g) {
 }
 
 std::string date_pattern() {
-  return std::string("\\b(\\d{4})-(\\d{2})-(\\d{2})\\b|\\b") + kMonthAlternation +
+  return std::string("\\b(\\d{4})-(\\d{2})-(\\d{2})(?![0-9])|\\b") + kMonthAlternation +
          " (\\d{1,2}),? (\\d{4})\\b|\\b(\\d{1,2}) " + kMonthAlternation + ",? (\\d{4})\\b";
 }
 
@@ -271,7 +271,7 @@ Result<std::vector<kb::Tag>> MetadataExtractor::document_tags(const ParsedDocume
     auto known = known_fields().find(key);
     std::string tag_key = known != known_fields().end() ? known->second : key;
     for (const auto& raw : values) {
-      std::string value = core::normalize_line(raw);
+      std::string value(core::trim(core::normalize_line(raw)));
       if (value.empty()) continue;
       if (tag_key == "updated") {
         std::string date = parse_date(value);

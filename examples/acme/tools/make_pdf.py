@@ -13,13 +13,17 @@ Source format (UTF-8; keep it ASCII in this repository):
     literal "#" instead;
   * lines may hold at most 95 characters and must fit the text width:
     nothing is wrapped, so a longer line is an error, not a surprise;
-  * tabs are expanded to 4 spaces.
+  * tabs are expanded to 4 spaces; leading indentation is kept, but a gap
+    of 4 or more spaces inside a line is refused, because text extraction
+    (pdftotext and friends) splits such a line into columns: separate table
+    cells with " | " instead.
 
-Pages are A4, text is Helvetica 10 pt with the standard Type1 fonts in
-WinAnsiEncoding (nothing is embedded), pages break automatically and a
-heading is never left alone at the bottom of a page. The document title
-(/Title) is the first heading. Output is byte-for-byte reproducible; set
-SOURCE_DATE_EPOCH to stamp a creation date.
+Pages are A4; text is Helvetica 10 pt and headings Helvetica-Bold 11 pt,
+the standard Type1 fonts in WinAnsiEncoding (nothing is embedded). Pages
+break automatically, and a short block of lines (a heading with its
+paragraph, a small table) is never split across two pages. The document
+title (/Title) is the first heading. Output is byte-for-byte reproducible;
+set SOURCE_DATE_EPOCH to stamp a creation date.
 
 Regenerating the example PDFs (no Makefile needed): the sources live in
 examples/acme/tools/pdf-src/ in the same folder layout as
@@ -50,6 +54,7 @@ FONT_SIZE = 10
 HEADING_SIZE = 11
 LEADING = 13.5  # distance between baselines
 MAX_CHARS = 95
+KEEP_TOGETHER = 15  # longest block of lines that is never split across pages
 TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 
 # Advance widths (1/1000 em) of ASCII 32..126 from the Adobe AFM files.
@@ -110,6 +115,9 @@ def parse_source(text, name):
         if len(line) > MAX_CHARS:
             raise SourceError("%s:%d: line has %d characters (at most %d)"
                               % (name, number, len(line), MAX_CHARS))
+        if "    " in line.strip():
+            raise SourceError("%s:%d: a gap of 4 or more spaces inside the line would split it "
+                              "into columns; separate cells with ' | '" % (name, number))
         font, size = "F1", FONT_SIZE
         if line.startswith("# "):
             font, size, line = "F2", HEADING_SIZE, line[2:].strip()
@@ -133,17 +141,23 @@ def parse_source(text, name):
 
 
 def paginate(lines):
-    """Splits lines into pages; a heading that would be the last line of a
-    page moves to the next one, and a page never starts with blank lines."""
+    """Splits lines into pages. A break never falls inside a short block of
+    lines (a paragraph, a heading with its text, a table of up to
+    KEEP_TOGETHER lines): the block moves to the next page instead. A page
+    never starts with blank lines."""
     per_page = int((PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM) // LEADING) + 1
     pages, current = [], []
-    for i, line in enumerate(lines):
-        is_heading = line[0] == "F2"
-        has_next = i + 1 < len(lines) and lines[i + 1][0] is not None
-        if len(current) == per_page or (
-                is_heading and has_next and len(current) == per_page - 1):
+    for line in lines:
+        if len(current) == per_page:
+            carry = []
+            if line[0] is not None:  # the break would fall inside a block
+                blanks = [i for i, l in enumerate(current) if l[0] is None]
+                if blanks and blanks[-1] >= per_page // 2 and \
+                        len(current) - blanks[-1] - 1 <= KEEP_TOGETHER:
+                    carry = current[blanks[-1] + 1:]
+                    current = current[:blanks[-1] + 1]
             pages.append(current)
-            current = []
+            current = carry
         if not current and line[0] is None:
             continue
         current.append(line)
