@@ -1,7 +1,5 @@
 #include "ingest/ingest.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -150,17 +148,6 @@ FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* exist
   return outcome;
 }
 
-std::string config_json(const IngestConfig& config) {
-  nlohmann::json categories = nlohmann::json::array();
-  for (const auto& c : config.code_categories) categories.push_back({{"prefix", c.prefix}, {"category", c.category}});
-  return nlohmann::json{{"products", config.products},
-                        {"code_pattern", config.code_pattern},
-                        {"code_categories", categories},
-                        {"chunk_tokens", config.chunking.max_tokens},
-                        {"chunk_overlap", config.chunking.overlap_tokens}}
-      .dump();
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -294,7 +281,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     if (auto s = store.mark_deleted(record.id); !s.ok()) return fail(s);
     report.deleted++;
   }
-  if (auto s = store.set_meta("ingest_config", config_json(options.config)); !s.ok()) return fail(s);
+  if (auto s = store.set_meta("ingest_config", config_to_json(options.config)); !s.ok()) return fail(s);
   if (auto s = store.commit_batch(); !s.ok()) return fail(s);
   report.seconds = seconds_since(start);
   return report;

@@ -1,6 +1,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "ingest/metadata.h"
 
+#include <nlohmann/json.hpp>
 #include <pcre2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -178,6 +179,36 @@ Result<IngestConfig> load_config(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse_config(buffer.str(), path);
+}
+
+std::string config_to_json(const IngestConfig& config) {
+  nlohmann::json categories = nlohmann::json::array();
+  for (const auto& c : config.code_categories) categories.push_back({{"prefix", c.prefix}, {"category", c.category}});
+  return nlohmann::json{{"products", config.products},
+                        {"code_pattern", config.code_pattern},
+                        {"code_categories", categories},
+                        {"chunk_tokens", config.chunking.max_tokens},
+                        {"chunk_overlap", config.chunking.overlap_tokens},
+                        {"max_file_bytes", config.max_file_bytes}}
+      .dump();
+}
+
+Result<IngestConfig> config_from_json(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("stored ingest settings are not JSON");
+  IngestConfig config;
+  try {
+    config.products = j.value("products", config.products);
+    config.code_pattern = j.value("code_pattern", config.code_pattern);
+    for (const auto& c : j.value("code_categories", nlohmann::json::array()))
+      config.code_categories.push_back({c.at("prefix").get<std::string>(), c.at("category").get<std::string>()});
+    config.chunking.max_tokens = j.value("chunk_tokens", config.chunking.max_tokens);
+    config.chunking.overlap_tokens = j.value("chunk_overlap", config.chunking.overlap_tokens);
+    config.max_file_bytes = j.value("max_file_bytes", config.max_file_bytes);
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(std::string("stored ingest settings: ") + e.what());
+  }
+  return config;
 }
 
 MetadataExtractor::MetadataExtractor(const IngestConfig& config, std::unique_ptr<Patterns> patterns)

@@ -39,6 +39,10 @@ struct IngestConfig {
 Result<IngestConfig> parse_config(std::string_view yaml, const std::string& file_name);
 Result<IngestConfig> load_config(const std::string& path);
 
+// The settings as JSON, as the knowledge base keeps them, and back.
+std::string config_to_json(const IngestConfig& config);
+Result<IngestConfig> config_from_json(std::string_view json);
+
 class MetadataExtractor {
  public:
   static Result<MetadataExtractor> create(const IngestConfig& config);

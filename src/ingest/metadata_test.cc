@@ -141,3 +141,23 @@ TEST(Metadata, HostileProductNamesAreMatchedLiterally) {
 
 }  // namespace
 }  // namespace groundline::ingest
+
+namespace groundline::ingest {
+namespace {
+
+TEST(Config, RoundTripsThroughJson) {
+  IngestConfig config;
+  config.products = {"Pro", "Starter"};
+  config.code_categories = {{"E4", "billing"}};
+  config.chunking = {200, 30};
+  config.max_file_bytes = 1234;
+  auto back = config_from_json(config_to_json(config));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->fingerprint(), config.fingerprint());
+  EXPECT_EQ(back->max_file_bytes, 1234);
+  EXPECT_FALSE(config_from_json("[1, 2").ok());
+  EXPECT_FALSE(config_from_json(R"({"code_categories": [{"prefix": 4}]})").ok());
+}
+
+}  // namespace
+}  // namespace groundline::ingest

@@ -1,0 +1,119 @@
+#include "eval/questions.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace groundline::eval {
+
+namespace {
+
+using nlohmann::json;
+
+Result<std::string> text_field(const json& j, const char* key, bool required) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) return make_error(std::string("missing field '") + key + "'");
+    return std::string();
+  }
+  if (!it->is_string()) return make_error(std::string("field '") + key + "' must be text");
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> filters_of(const json& j) {
+  std::vector<std::string> specs;
+  auto it = j.find("filters");
+  if (it == j.end() || it->is_null()) return specs;
+  if (!it->is_object()) return make_error("field 'filters' must be an object of key: value");
+  for (const auto& [key, value] : it->items()) {
+    if (value.is_string()) {
+      specs.push_back(key + "=" + value.get<std::string>());
+    } else if (value.is_array()) {
+      for (const auto& v : value) {
+        if (!v.is_string()) return make_error("filter '" + key + "' must hold texts");
+        specs.push_back(key + "=" + v.get<std::string>());
+      }
+    } else {
+      return make_error("filter '" + key + "' must be a text or a list of texts");
+    }
+  }
+  return specs;
+}
+
+Result<std::vector<GoldRange>> gold_of(const json& j) {
+  std::vector<GoldRange> gold;
+  auto it = j.find("gold");
+  if (it == j.end() || it->is_null()) return gold;
+  if (!it->is_array()) return make_error("field 'gold' must be a list");
+  for (const auto& g : *it) {
+    if (!g.is_object() || !g.contains("doc") || !g["doc"].is_string() ||
+        !g.contains("first_line") || !g["first_line"].is_number_integer() ||
+        !g.contains("last_line") || !g["last_line"].is_number_integer())
+      return make_error("each 'gold' entry needs doc (text), first_line and last_line (numbers)");
+    GoldRange r{g["doc"].get<std::string>(), g["first_line"].get<int>(), g["last_line"].get<int>()};
+    if (r.first_line < 1 || r.last_line < r.first_line)
+      return make_error("gold range " + r.doc + ":" + std::to_string(r.first_line) + "-" +
+                        std::to_string(r.last_line) + " is not a line range");
+    gold.push_back(std::move(r));
+  }
+  return gold;
+}
+
+Result<LabelledQuestion> parse_one(const json& j) {
+  if (!j.is_object()) return make_error("expected a JSON object");
+  LabelledQuestion q;
+  GL_ASSIGN_OR_RETURN(q.id, text_field(j, "id", true));
+  GL_ASSIGN_OR_RETURN(q.question, text_field(j, "question", true));
+  GL_ASSIGN_OR_RETURN(q.type, text_field(j, "type", false));
+  GL_ASSIGN_OR_RETURN(q.filters, filters_of(j));
+  GL_ASSIGN_OR_RETURN(q.gold, gold_of(j));
+  if (auto it = j.find("answerable"); it != j.end()) {
+    if (!it->is_boolean()) return make_error("field 'answerable' must be true or false");
+    q.answerable = it->get<bool>();
+  }
+  if (auto it = j.find("answer_facts"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return make_error("field 'answer_facts' must be a list of texts");
+    for (const auto& f : *it) {
+      if (!f.is_string()) return make_error("field 'answer_facts' must be a list of texts");
+      q.answer_facts.push_back(f.get<std::string>());
+    }
+  }
+  if (q.answerable && q.gold.empty()) return make_error("an answerable question needs 'gold'");
+  return q;
+}
+
+}  // namespace
+
+Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, const std::string& file_name) {
+  std::vector<LabelledQuestion> out;
+  std::set<std::string> ids;
+  size_t line_no = 0, pos = 0;
+  while (pos < jsonl.size()) {
+    size_t end = jsonl.find('\n', pos);
+    if (end == std::string_view::npos) end = jsonl.size();
+    std::string_view line = jsonl.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto where = file_name + ":" + std::to_string(line_no) + ": ";
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) return make_error(where + "not valid JSON");
+    auto q = parse_one(j);
+    if (!q.ok()) return make_error(where + q.message());
+    if (!ids.insert(q->id).second) return make_error(where + "duplicate id '" + q->id + "'");
+    out.push_back(std::move(q).value());
+  }
+  return out;
+}
+
+Result<std::vector<LabelledQuestion>> load_questions(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path + ": cannot read");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_questions(buffer.str(), path);
+}
+
+}  // namespace groundline::eval

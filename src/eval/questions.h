@@ -1,0 +1,36 @@
+// Labelled question sets (JSON Lines), shared by every evaluation:
+//   {"id": "q001", "question": "...", "filters": {"product": "pro"},
+//    "gold": [{"doc": "plans/pro.md", "first_line": 12, "last_line": 14}],
+//    "answer_facts": ["250 GB"], "answerable": true, "type": "plan"}
+// `filters` values may be a text or a list of texts; `type` is optional.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace groundline::eval {
+
+struct GoldRange {
+  std::string doc;  // path in the knowledge base
+  int first_line = 0;
+  int last_line = 0;
+};
+
+struct LabelledQuestion {
+  std::string id;
+  std::string question;
+  std::vector<std::string> filters;  // "key=value", as the CLI takes them
+  std::vector<GoldRange> gold;
+  std::vector<std::string> answer_facts;
+  bool answerable = true;
+  std::string type;
+};
+
+// Errors name the file, the line and the field.
+Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, const std::string& file_name);
+Result<std::vector<LabelledQuestion>> load_questions(const std::string& path);
+
+}  // namespace groundline::eval
