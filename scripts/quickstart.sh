@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Quick start: installs what groundline needs, builds it, ingests the
+# bundled Acme Cloud documentation and runs a few searches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" --target groundline
+
+gl=build/src/cli/groundline
+kb=acme.db
+example=examples/acme
+
+echo
+echo "== groundline ingest $example/docs --kb $kb"
+$gl ingest "$example/docs" --config "$example/groundline.yaml" --kb "$kb"
+
+echo
+echo "== groundline search \"my card was declined\" -k 3"
+$gl search "my card was declined" --kb "$kb" -k 3
+
+echo
+echo "== groundline search \"how much storage per seat\" --filter product=enterprise -k 2"
+$gl search "how much storage per seat" --kb "$kb" --filter product=enterprise -k 2
+
+echo
+echo "== groundline search \"API rate limit\" --filter category=api --filter updated_after=2025-01-01 -k 2"
+$gl search "API rate limit" --kb "$kb" --filter category=api --filter updated_after=2025-01-01 -k 2
+
+echo
+echo "== groundline eval --questions $example/questions.jsonl -k 5"
+$gl eval --kb "$kb" --questions "$example/questions.jsonl" -k 5
+
+echo
+echo "The knowledge base is $kb; try: $gl search \"your question\" --kb $kb"

@@ -1,0 +1,211 @@
+// The command line as a user runs it: exit codes, messages, JSON output,
+// and the bundled example end to end.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "kb/store.h"
+#include "tests/test_files.h"
+
+namespace groundline {
+namespace {
+
+using nlohmann::json;
+using testing::TempDir;
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& arg) {
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs groundline with `args`; stdout and stderr captured separately.
+Run groundline(const std::vector<std::string>& args, const TempDir& dir) {
+  std::string cmd = GROUNDLINE_BINARY;
+  for (const auto& a : args) cmd += " " + quote(a);
+  std::string err_file = dir / "stderr.txt";
+  cmd += " 2>" + quote(err_file);
+  Run run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  FILE* err = fopen(err_file.c_str(), "r");
+  while (err && (n = fread(buf.data(), 1, buf.size(), err)) > 0) run.err.append(buf.data(), n);
+  if (err) fclose(err);
+  return run;
+}
+
+const std::string kExample = std::string(GROUNDLINE_SOURCE_DIR) + "/examples/acme";
+
+class Example : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    kb_ = *dir_ / "acme.db";
+    auto run = groundline({"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_,
+                           "--json"}, *dir_);
+    ASSERT_EQ(run.code, 0) << run.err;
+    report_ = json::parse(run.out);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static json search(const std::string& q, const std::vector<std::string>& filters = {}, int k = 5) {
+    std::vector<std::string> args = {"search", q, "--kb", kb_, "--json", "-k", std::to_string(k)};
+    for (const auto& f : filters) args.insert(args.end(), {"--filter", f});
+    auto run = groundline(args, *dir_);
+    EXPECT_EQ(run.code, 0) << run.err;
+    return json::parse(run.out);
+  }
+
+  static TempDir* dir_;
+  static std::string kb_;
+  static json report_;
+};
+TempDir* Example::dir_ = nullptr;
+std::string Example::kb_;
+json Example::report_;
+
+TEST_F(Example, IngestsEveryDocumentOfTheExample) {
+  EXPECT_GE(report_["added"].get<int>(), 60);
+  EXPECT_EQ(report_["failed"].get<int>(), 0);
+  EXPECT_GT(report_["chunks_written"].get<int>(), 200);
+}
+
+TEST_F(Example, SearchFindsThePageWithLinesHeadingsTagsAndText) {
+  auto out = search("card declined E402");
+  ASSERT_FALSE(out["hits"].empty());
+  const auto& top = out["hits"][0];
+  EXPECT_NE(top["text"].get<std::string>().find("E402"), std::string::npos);
+  EXPECT_GE(top["last_line"].get<int>(), top["first_line"].get<int>());
+  EXPECT_FALSE(top["heading_path"].get<std::string>().empty());
+  EXPECT_TRUE(top["tags"].contains("category"));
+  EXPECT_GT(top["score"].get<double>(), 0);
+}
+
+TEST_F(Example, FilteredSearchReturnsOnlyMatchingChunks) {
+  auto out = search("storage limit per seat", {"product=enterprise", "updated_after=2025-01-01"}, 20);
+  ASSERT_FALSE(out["hits"].empty());
+  for (const auto& h : out["hits"]) {
+    auto products = h["tags"]["product"];
+    bool ok = false;
+    for (const auto& p : products) ok = ok || p == "enterprise" || p == "all";
+    EXPECT_TRUE(ok) << h["doc"];
+    EXPECT_GT(h["tags"]["updated"][0].get<std::string>(), "2025-01-01") << h["doc"];
+  }
+}
+
+TEST_F(Example, InspectListsDocumentsAndShowsNumberedLines) {
+  auto list = groundline({"inspect", "--kb", kb_, "--json"}, *dir_);
+  ASSERT_EQ(list.code, 0) << list.err;
+  auto j = json::parse(list.out);
+  EXPECT_EQ(j["documents"].size(), report_["added"].get<size_t>());
+  EXPECT_GT(j["tag_counts"]["category"]["billing"].get<int>(), 0);
+  auto lines = groundline({"inspect", "plans/pro.md", "--kb", kb_, "--lines", "1-3"}, *dir_);
+  ASSERT_EQ(lines.code, 0) << lines.err;
+  EXPECT_NE(lines.out.find("    1 | "), std::string::npos) << lines.out;
+  auto missing = groundline({"inspect", "nope.md", "--kb", kb_}, *dir_);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("nope.md"), std::string::npos);
+}
+
+TEST_F(Example, EvalReportsRecallOnTheLabelledQuestions) {
+  auto run = groundline({"eval", "--kb", kb_, "--questions", kExample + "/questions.jsonl", "-k", "5", "--json"}, *dir_);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto j = json::parse(run.out);
+  EXPECT_GE(j["overall"]["questions"].get<int>(), 200);
+  // A floor well under what BM25 reaches here: falling below it means
+  // retrieval broke, not that it got slightly worse.
+  EXPECT_GT(j["overall"]["recall_at_5"].get<double>(), 0.7);
+}
+
+TEST_F(Example, ReingestOfTheUnchangedExampleDoesNoWork) {
+  auto run = groundline({"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_, "--json"},
+                        *dir_);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto j = json::parse(run.out);
+  EXPECT_EQ(j["unchanged"], report_["added"]);
+  EXPECT_EQ(j["chunks_written"], 0);
+}
+
+TEST(Cli, BadFilesAreNamedWithReasonsAndTheExitStatusSaysSo) {
+  TempDir dir;
+  dir.write("docs/good.md", "# Good\n\nFine text.\n");
+  dir.write("docs/empty.md", "");
+  dir.write("docs/bad.txt", "bad \xC3\x28 bytes\n");
+  dir.write("docs/front.md", "---\ntitle: [x\n---\n");
+  auto run = groundline({"ingest", dir / "docs", "--kb", dir / "kb.db"}, dir);
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("empty.md: empty file"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("bad.txt: invalid UTF-8 at line 1, column 5"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("front.md: malformed front matter"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("1 added"), std::string::npos) << run.out;
+}
+
+TEST(Cli, UsageErrorsAndMissingKnowledgeBase) {
+  TempDir dir;
+  EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).code, 2);
+  EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).err.find("missing.db") != std::string::npos,
+            true);
+  EXPECT_EQ(groundline({"search"}, dir).code, 2);
+  EXPECT_EQ(groundline({"ingest", dir / "nowhere", "--kb", dir / "kb.db"}, dir).code, 2);
+  dir.write("docs/a.md", "# A\n\ntext\n");
+  auto bad_filter = groundline({"search", "x", "--kb", dir / "kb.db", "--filter", "updated_after=soon"}, dir);
+  EXPECT_EQ(bad_filter.code, 2);
+  EXPECT_NE(bad_filter.err.find("updated_after=soon"), std::string::npos);
+  auto bad_config = dir.write("bad.yaml", "chunking: {tokens: [\n");
+  auto run = groundline({"ingest", dir / "docs", "--kb", dir / "kb.db", "--config", bad_config}, dir);
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("bad.yaml"), std::string::npos) << run.err;
+}
+
+TEST(Cli, InterruptedIngestLeavesTheKnowledgeBaseUnchanged) {
+  TempDir dir;
+  dir.write("docs/a.md", "# A\n\nfirst\n");
+  ASSERT_EQ(groundline({"ingest", dir / "docs", "--kb", dir / "kb.db"}, dir).code, 0);
+  std::string body;
+  for (int p = 0; p < 3000; ++p) body += "Paragraph " + std::to_string(p) + " says something about seats.\n\n";
+  for (int f = 0; f < 200; ++f) dir.write("docs/big" + std::to_string(f) + ".md", body);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string kb = dir / "kb.db", docs = dir / "docs";
+    freopen("/dev/null", "w", stdout);
+    execl(GROUNDLINE_BINARY, GROUNDLINE_BINARY, "ingest", docs.c_str(), "--kb", kb.c_str(), "--threads", "1",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  int code = WEXITSTATUS(status);
+  auto store = kb::Store::open(dir / "kb.db", true);
+  ASSERT_TRUE(store.ok());
+  auto docs = (*store)->documents();
+  ASSERT_TRUE(docs.ok());
+  if (code == 130) {
+    EXPECT_EQ(docs->size(), 1u);  // as before the batch
+  } else {
+    EXPECT_EQ(code, 0);  // the machine was fast enough to finish first
+    EXPECT_EQ(docs->size(), 201u);
+  }
+}
+
+}  // namespace
+}  // namespace groundline
