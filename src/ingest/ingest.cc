@@ -168,7 +168,10 @@ Result<ProcessedDocument> process_document(std::string_view bytes, const std::st
   GL_ASSIGN_OR_RETURN(auto tags, extractor.document_tags(doc));
   ProcessedDocument out;
   out.chunks = make_chunks(doc, config.chunking);
-  for (auto& chunk : out.chunks) extractor.tag_chunk(chunk, tags);
+  for (auto& chunk : out.chunks) {
+    extractor.tag_chunk(chunk, tags);
+    chunk.terms = kb::terms_of(chunk);  // here, in parallel, not in the writer
+  }
   auto& v = out.version;
   v.path = path;
   v.kind = kind_name(kind);

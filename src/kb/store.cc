@@ -7,13 +7,14 @@
 #include <ctime>
 #include <map>
 
-#include "kb/fts_tokenizer.h"
+#include <algorithm>
+#include <unordered_set>
 
 namespace groundline::kb {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS versions(
   tags TEXT NOT NULL,
   PRIMARY KEY(doc_id, version));
 CREATE TABLE IF NOT EXISTS chunks(
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   doc_id INTEGER NOT NULL REFERENCES documents(id),
   version INTEGER NOT NULL,
   first_line INTEGER NOT NULL,
@@ -47,16 +48,12 @@ CREATE TABLE IF NOT EXISTS chunks(
   heading_path TEXT NOT NULL,
   text TEXT NOT NULL,
   headings TEXT NOT NULL,
-  codes TEXT NOT NULL);
+  codes TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  terms BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS chunk_tags(
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  chunk_id INTEGER NOT NULL,
-  PRIMARY KEY(key, value, chunk_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS chunk_tags_by_chunk ON chunk_tags(chunk_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-  text, headings, codes, content='chunks', content_rowid='id', tokenize='groundline');
+CREATE TABLE IF NOT EXISTS postings(term TEXT PRIMARY KEY, df INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS tag_postings(tag TEXT PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);
 )sql";
 
 std::string now_utc() {
@@ -137,6 +134,45 @@ std::vector<std::string> split_codes(std::string_view text) {
   return codes;
 }
 
+// Postings buffered in a batch before they are merged into the stored
+// lists: bounds memory for large ingests (each merge rewrites the lists it
+// touches, so not too often either).
+constexpr size_t kFlushPostings = 2'000'000;
+
+// Tag lists are keyed "key<US>value", so that all values of a key are one
+// range of keys.
+constexpr char kTagSeparator = '\x1f';
+
+std::string tag_key(std::string_view key, std::string_view value) {
+  std::string out(key);
+  out.push_back(kTagSeparator);
+  out += value;
+  return out;
+}
+
+// Sorted `current` without `removed`, merged with `added`.
+template <class T, class IdOf>
+std::vector<T> merge_ids(std::vector<T> current, std::vector<T> added, std::vector<int64_t> removed,
+                         IdOf id_of) {
+  std::sort(removed.begin(), removed.end());
+  auto gone = [&](const T& x) { return std::binary_search(removed.begin(), removed.end(), id_of(x)); };
+  std::erase_if(current, gone);
+  std::erase_if(added, gone);
+  std::sort(added.begin(), added.end(), [&](const T& a, const T& b) { return id_of(a) < id_of(b); });
+  std::vector<T> out;
+  out.reserve(current.size() + added.size());
+  std::merge(current.begin(), current.end(), added.begin(), added.end(), std::back_inserter(out),
+             [&](const T& a, const T& b) { return id_of(a) < id_of(b); });
+  return out;
+}
+
+// Tags in one order, without repeats.
+std::vector<Tag> sorted_tags(std::vector<Tag> tags) {
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
 bool all_digits(const std::string& s) {
   if (s.empty()) return false;
   for (char c : s)
@@ -174,8 +210,9 @@ DocumentRecord read_document(const Statement& s) {
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool read_only) {
   GL_ASSIGN_OR_RETURN(Connection db, Connection::open(path, read_only));
-  GL_TRY(register_fts_tokenizer(db.handle()));
   std::unique_ptr<Store> store(new Store(std::move(db)));
+  // A page cache of up to 64 MiB: a large batch touches many pages.
+  GL_TRY(store->db_.exec("PRAGMA cache_size=-65536"));
   if (!read_only) {
     GL_TRY(store->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
     GL_TRY(store->create_schema());
@@ -200,9 +237,20 @@ Status Store::create_schema() {
   return db_.exec("COMMIT");
 }
 
-Status Store::begin_batch() { return db_.exec("BEGIN IMMEDIATE"); }
-Status Store::commit_batch() { return db_.exec("COMMIT"); }
-void Store::rollback_batch() { db_.exec("ROLLBACK"); }
+Status Store::begin_batch() {
+  forget_pending();
+  return db_.exec("BEGIN IMMEDIATE");
+}
+
+Status Store::commit_batch() {
+  GL_TRY(flush_index());
+  return db_.exec("COMMIT");
+}
+
+void Store::rollback_batch() {
+  forget_pending();
+  db_.exec("ROLLBACK");
+}
 
 std::optional<std::string> Store::meta(const std::string& key) {
   auto stmt = db_.prepare("SELECT value FROM meta WHERE key = ?1");
@@ -285,14 +333,17 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
 }
 
 Status Store::delete_chunks(int64_t doc_id) {
-  GL_ASSIGN_OR_RETURN(auto unindex,
-                      db_.prepare("INSERT INTO chunks_fts(chunks_fts, rowid, text, headings, codes) "
-                                  "SELECT 'delete', id, text, headings, codes FROM chunks "
-                                  "WHERE doc_id = ?1"));
-  GL_TRY(unindex.bind(1, doc_id).run());
-  GL_ASSIGN_OR_RETURN(auto untag, db_.prepare("DELETE FROM chunk_tags WHERE chunk_id IN "
-                                              "(SELECT id FROM chunks WHERE doc_id = ?1)"));
-  GL_TRY(untag.bind(1, doc_id).run());
+  GL_ASSIGN_OR_RETURN(auto old, db_.prepare("SELECT id, terms, tags FROM chunks WHERE doc_id = ?1"));
+  old.bind(1, doc_id);
+  while (old.step()) {
+    int64_t id = old.column_int(0);
+    GL_ASSIGN_OR_RETURN(auto decoded, decode_chunk_terms(old.column_view(1)));
+    for (const auto& t : decoded.terms) pending_terms_[t.term].removed.push_back(id);
+    pending_stats_.chunks--;
+    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= decoded.lengths[f];
+    for (const auto& t : parse_tags(old.column_view(2))) pending_tags_[tag_key(t.key, t.value)].removed.push_back(id);
+  }
+  GL_TRY(old.status());
   GL_ASSIGN_OR_RETURN(auto remove, db_.prepare("DELETE FROM chunks WHERE doc_id = ?1"));
   return remove.bind(1, doc_id).run();
 }
@@ -300,21 +351,25 @@ Status Store::delete_chunks(int64_t doc_id) {
 Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Chunk>& chunks) {
   GL_ASSIGN_OR_RETURN(auto insert,
                       db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
-                                  "token_count, heading_path, text, headings, codes) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-  GL_ASSIGN_OR_RETURN(auto index, db_.prepare("INSERT INTO chunks_fts(rowid, text, headings, codes) "
-                                              "VALUES(?1, ?2, ?3, ?4)"));
-  GL_ASSIGN_OR_RETURN(auto tag, db_.prepare("INSERT OR IGNORE INTO chunk_tags(key, value, chunk_id) "
-                                            "VALUES(?1, ?2, ?3)"));
+                                  "token_count, heading_path, text, headings, codes, tags, terms) "
+                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   for (const auto& c : chunks) {
-    std::string codes = join_codes(c.codes);
+    ChunkTerms computed;
+    bool compute = c.terms.terms.empty() && !(c.text.empty() && c.headings.empty());
+    if (compute) computed = terms_of(c);
+    const ChunkTerms& terms = compute ? computed : c.terms;
     GL_TRY(insert.bind(1, doc_id).bind(2, version).bind(3, c.first_line).bind(4, c.last_line)
                .bind(5, c.token_count).bind(6, c.heading_path).bind(7, c.text).bind(8, c.headings)
-               .bind(9, codes).run());
+               .bind(9, join_codes(c.codes)).bind(10, tags_json(sorted_tags(c.tags)))
+               .bind(11, encode_chunk_terms(terms)).run());
     int64_t id = db_.last_insert_id();
-    GL_TRY(index.bind(1, id).bind(2, c.text).bind(3, c.headings).bind(4, codes).run());
-    for (const auto& t : c.tags) GL_TRY(tag.bind(1, t.key).bind(2, t.value).bind(3, id).run());
+    for (const auto& t : terms.terms) pending_terms_[t.term].added.push_back({id, t.tf, terms.lengths});
+    pending_postings_ += terms.terms.size();
+    pending_stats_.chunks++;
+    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[f];
+    for (const auto& t : sorted_tags(c.tags)) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
   }
+  if (pending_postings_ > kFlushPostings) GL_TRY(flush_index());
   return {};
 }
 
@@ -354,20 +409,10 @@ Result<VersionText> Store::version_text(int64_t doc_id, int version) {
   return out;
 }
 
-Result<std::vector<Tag>> Store::chunk_tags(int64_t chunk_id) {
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT key, value FROM chunk_tags WHERE chunk_id = ?1 "
-                                             "ORDER BY key, value"));
-  stmt.bind(1, chunk_id);
-  std::vector<Tag> tags;
-  while (stmt.step()) tags.push_back({stmt.column_text(0), stmt.column_text(1)});
-  GL_TRY(stmt.status());
-  return tags;
-}
-
 namespace {
 constexpr const char* kChunkColumns =
     "SELECT c.id, c.doc_id, d.path, v.title, c.version, c.first_line, c.last_line, "
-    "c.token_count, c.heading_path, c.text, c.headings, c.codes FROM chunks c "
+    "c.token_count, c.heading_path, c.text, c.headings, c.codes, c.tags FROM chunks c "
     "JOIN documents d ON d.id = c.doc_id "
     "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version ";
 
@@ -385,6 +430,7 @@ ChunkRecord read_chunk(const Statement& s) {
   r.chunk.text = s.column_text(9);
   r.chunk.headings = s.column_text(10);
   r.chunk.codes = split_codes(s.column_view(11));
+  r.chunk.tags = parse_tags(s.column_view(12));
   return r;
 }
 }  // namespace
@@ -401,9 +447,6 @@ Result<std::vector<ChunkRecord>> Store::chunks(const std::vector<int64_t>& ids) 
     out.push_back(read_chunk(stmt));
     stmt.reset();
   }
-  for (auto& r : out) {
-    GL_ASSIGN_OR_RETURN(r.chunk.tags, chunk_tags(r.id));
-  }
   return out;
 }
 
@@ -413,45 +456,6 @@ Result<std::vector<ChunkRecord>> Store::chunks_of(int64_t doc_id) {
   stmt.bind(1, doc_id);
   std::vector<ChunkRecord> out;
   while (stmt.step()) out.push_back(read_chunk(stmt));
-  GL_TRY(stmt.status());
-  for (auto& r : out) {
-    GL_ASSIGN_OR_RETURN(r.chunk.tags, chunk_tags(r.id));
-  }
-  return out;
-}
-
-Result<std::vector<ScoredChunkId>> Store::match(const std::string& expression,
-                                                const std::vector<TagFilter>& filters, int k,
-                                                const RankWeights& weights) {
-  std::string sql = "SELECT rowid, bm25(chunks_fts, ?2, ?3, ?4) AS score FROM chunks_fts "
-                    "WHERE chunks_fts MATCH ?1";
-  int next = 6;
-  for (const auto& f : filters) {
-    sql += " AND rowid IN (SELECT chunk_id FROM chunk_tags WHERE key = ?" + std::to_string(next++);
-    if (!f.values.empty()) {
-      sql += " AND value IN (";
-      for (size_t i = 0; i < f.values.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(next++);
-      sql += ")";
-    }
-    const char* lower = f.strict ? " > ?" : " >= ?";
-    const char* upper = f.strict ? " < ?" : " <= ?";
-    if (!f.min.empty()) sql += std::string(" AND value") + lower + std::to_string(next++);
-    if (!f.max.empty()) sql += std::string(" AND value") + upper + std::to_string(next++);
-    sql += ")";
-  }
-  sql += " ORDER BY score LIMIT ?5";
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare(sql));
-  stmt.bind(1, expression).bind(2, weights.text).bind(3, weights.headings).bind(4, weights.codes)
-      .bind(5, k);
-  next = 6;
-  for (const auto& f : filters) {
-    stmt.bind(next++, f.key);
-    for (const auto& v : f.values) stmt.bind(next++, v);
-    if (!f.min.empty()) stmt.bind(next++, f.min);
-    if (!f.max.empty()) stmt.bind(next++, f.max);
-  }
-  std::vector<ScoredChunkId> out;
-  while (stmt.step()) out.push_back({stmt.column_int(0), -stmt.column_double(1)});
   GL_TRY(stmt.status());
   return out;
 }
@@ -473,12 +477,128 @@ Result<StoreStats> Store::stats() {
     s.lines = counts.column_int(4);
   }
   GL_TRY(counts.status());
-  GL_ASSIGN_OR_RETURN(auto tags, db_.prepare("SELECT key, value, count(*) FROM chunk_tags "
-                                             "GROUP BY key, value ORDER BY key, value"));
-  while (tags.step())
-    s.tag_counts.push_back({{tags.column_text(0), tags.column_text(1)}, tags.column_int(2)});
+  GL_ASSIGN_OR_RETURN(auto tags, db_.prepare("SELECT tag, count FROM tag_postings ORDER BY tag"));
+  while (tags.step()) {
+    auto tag = tags.column_view(0);
+    auto cut = tag.find(kTagSeparator);
+    s.tag_counts.push_back({{std::string(tag.substr(0, cut)), std::string(tag.substr(cut + 1))}, tags.column_int(1)});
+  }
   GL_TRY(tags.status());
   return s;
+}
+
+void Store::forget_pending() {
+  pending_terms_.clear();
+  pending_tags_.clear();
+  pending_stats_ = {};
+  pending_postings_ = 0;
+}
+
+Status Store::flush_index() {
+  GL_ASSIGN_OR_RETURN(auto read_term, db_.prepare("SELECT data FROM postings WHERE term = ?1"));
+  GL_ASSIGN_OR_RETURN(auto put_term, db_.prepare("INSERT OR REPLACE INTO postings(term, df, data) VALUES(?1, ?2, ?3)"));
+  GL_ASSIGN_OR_RETURN(auto drop_term, db_.prepare("DELETE FROM postings WHERE term = ?1"));
+  auto posting_id = [](const Posting& p) { return p.chunk_id; };
+  for (auto& [term, pending] : pending_terms_) {
+    std::vector<Posting> current;
+    read_term.bind(1, term);
+    if (read_term.step()) {
+      GL_ASSIGN_OR_RETURN(current, decode_postings(read_term.column_view(0)));
+    }
+    GL_TRY(read_term.status());
+    read_term.reset();
+    auto merged = merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), posting_id);
+    if (merged.empty())
+      GL_TRY(drop_term.bind(1, term).run());
+    else
+      GL_TRY(put_term.bind(1, term).bind(2, static_cast<int64_t>(merged.size())).bind(3, encode_postings(merged)).run());
+  }
+  GL_ASSIGN_OR_RETURN(auto read_tag, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
+  GL_ASSIGN_OR_RETURN(auto put_tag, db_.prepare("INSERT OR REPLACE INTO tag_postings(tag, count, data) VALUES(?1, ?2, ?3)"));
+  GL_ASSIGN_OR_RETURN(auto drop_tag, db_.prepare("DELETE FROM tag_postings WHERE tag = ?1"));
+  auto same = [](int64_t id) { return id; };
+  for (auto& [tag, pending] : pending_tags_) {
+    std::vector<int64_t> current;
+    read_tag.bind(1, tag);
+    if (read_tag.step()) {
+      GL_ASSIGN_OR_RETURN(current, decode_ids(read_tag.column_view(0)));
+    }
+    GL_TRY(read_tag.status());
+    read_tag.reset();
+    auto merged = merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), same);
+    if (merged.empty())
+      GL_TRY(drop_tag.bind(1, tag).run());
+    else
+      GL_TRY(put_tag.bind(1, tag).bind(2, static_cast<int64_t>(merged.size())).bind(3, encode_ids(merged)).run());
+  }
+  if (pending_stats_.chunks != 0 || pending_stats_.total_length != std::array<int64_t, kFieldCount>{}) {
+    GL_ASSIGN_OR_RETURN(auto stats, lexical_stats());
+    stats.chunks += pending_stats_.chunks;
+    for (int f = 0; f < kFieldCount; ++f) stats.total_length[f] += pending_stats_.total_length[f];
+    GL_TRY(set_meta("lexical_stats", nlohmann::json{{"chunks", stats.chunks}, {"lengths", stats.total_length}}.dump()));
+  }
+  forget_pending();
+  return {};
+}
+
+Result<std::vector<Posting>> Store::postings(const std::string& term) {
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT data FROM postings WHERE term = ?1"));
+  stmt.bind(1, term);
+  if (!stmt.step()) {
+    GL_TRY(stmt.status());
+    return std::vector<Posting>{};
+  }
+  return decode_postings(stmt.column_view(0));
+}
+
+Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
+  std::vector<int64_t> ids;
+  auto add = [&](std::string_view blob) -> Status {
+    GL_ASSIGN_OR_RETURN(auto list, decode_ids(blob));
+    std::vector<int64_t> merged;
+    merged.reserve(ids.size() + list.size());
+    std::set_union(ids.begin(), ids.end(), list.begin(), list.end(), std::back_inserter(merged));
+    ids = std::move(merged);
+    return {};
+  };
+  if (filter.min.empty() && filter.max.empty()) {
+    GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
+    for (const auto& value : filter.values) {
+      stmt.bind(1, tag_key(filter.key, value));
+      if (stmt.step()) GL_TRY(add(stmt.column_view(0)));
+      GL_TRY(stmt.status());
+      stmt.reset();
+    }
+    return ids;
+  }
+  // A range: every value of the key, kept when within the bounds.
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag > ?1 AND tag < ?2"));
+  stmt.bind(1, tag_key(filter.key, "")).bind(2, filter.key + static_cast<char>(kTagSeparator + 1));
+  while (stmt.step()) {
+    std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
+    bool listed = filter.values.empty() ||
+                  std::find(filter.values.begin(), filter.values.end(), value) != filter.values.end();
+    bool above = filter.min.empty() || (filter.strict ? value > filter.min : value >= filter.min);
+    bool below = filter.max.empty() || (filter.strict ? value < filter.max : value <= filter.max);
+    if (listed && above && below) GL_TRY(add(stmt.column_view(1)));
+  }
+  GL_TRY(stmt.status());
+  return ids;
+}
+
+Result<LexicalStats> Store::lexical_stats() {
+  LexicalStats stats;
+  if (auto stored = meta("lexical_stats")) {
+    auto j = nlohmann::json::parse(*stored, nullptr, false);
+    if (j.is_discarded() || !j.contains("chunks") || !j.contains("lengths"))
+      return make_error("corrupt lexical index: bad statistics");
+    stats.chunks = j["chunks"].get<int64_t>();
+    stats.total_length = j["lengths"].get<std::array<int64_t, kFieldCount>>();
+  }
+  GL_ASSIGN_OR_RETURN(auto max_id, db_.prepare("SELECT coalesce(max(id), 0) FROM chunks"));
+  if (max_id.step()) stats.max_chunk_id = max_id.column_int(0);
+  GL_TRY(max_id.status());
+  return stats;
 }
 
 }  // namespace groundline::kb

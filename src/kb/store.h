@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -27,19 +28,6 @@ struct TagFilter {
   std::vector<std::string> values;
   std::string min, max;
   bool strict = false;
-};
-
-// Column weights of the BM25 ranking: the chunk's text, its headings (and
-// document title), and the error codes it mentions.
-struct RankWeights {
-  double text = 1.0;
-  double headings = 2.0;
-  double codes = 4.0;
-};
-
-struct ScoredChunkId {
-  int64_t chunk_id = 0;
-  double score = 0;  // higher is better
 };
 
 struct StoreStats {
@@ -79,11 +67,12 @@ class Store {
   Result<std::vector<ChunkRecord>> chunks(const std::vector<int64_t>& ids);
   Result<std::vector<ChunkRecord>> chunks_of(int64_t doc_id);
 
-  // The k best chunks for an FTS5 match expression among the chunks that
-  // pass every filter (filters apply before ranking).
-  Result<std::vector<ScoredChunkId>> match(const std::string& expression,
-                                           const std::vector<TagFilter>& filters, int k,
-                                           const RankWeights& weights = {});
+  // The lexical index (see lexical.h): a term's postings (empty when no
+  // chunk has it), the sorted ids of the chunks that pass a filter, and the
+  // totals BM25 needs. Reflects committed batches only.
+  Result<std::vector<Posting>> postings(const std::string& term);
+  Result<std::vector<int64_t>> filtered_chunks(const TagFilter& filter);
+  Result<LexicalStats> lexical_stats();
 
   Result<StoreStats> stats();
   Connection& connection() { return db_; }
@@ -93,7 +82,23 @@ class Store {
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
   Status insert_chunks(int64_t doc_id, int version, const std::vector<Chunk>& chunks);
-  Result<std::vector<Tag>> chunk_tags(int64_t chunk_id);
+  // Merges the batch's index changes into the stored lists.
+  Status flush_index();
+  void forget_pending();
+
+  // Index changes of the open batch, merged at commit (or sooner when
+  // they grow large).
+  struct PendingTerm {
+    std::vector<Posting> added;
+    std::vector<int64_t> removed;
+  };
+  struct PendingTag {
+    std::vector<int64_t> added, removed;
+  };
+  std::unordered_map<std::string, PendingTerm> pending_terms_;
+  std::unordered_map<std::string, PendingTag> pending_tags_;
+  LexicalStats pending_stats_;  // deltas
+  size_t pending_postings_ = 0;
 
   Connection db_;
 };

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <random>
+
+#include "core/words.h"
 
 namespace groundline::kb {
 namespace {
@@ -56,6 +60,15 @@ class StoreTest : public ::testing::Test {
     return version.ok() ? *version : -1;
   }
 
+  // Chunk ids whose postings hold the term of `word`.
+  std::vector<int64_t> ids_with(std::string_view word) {
+    auto list = store_->postings(core::index_term(word));
+    EXPECT_TRUE(list.ok()) << list.message();
+    std::vector<int64_t> ids;
+    for (const auto& p : *list) ids.push_back(p.chunk_id);
+    return ids;
+  }
+
   fs::path dir_;
   std::unique_ptr<Store> store_;
 };
@@ -81,15 +94,16 @@ TEST_F(StoreTest, ChangedContentMakesANewVersionAndOldLinesStillResolve) {
   EXPECT_EQ(store_->version_text(record->id, 1)->lines, std::vector<std::string>{"old line"});
   EXPECT_EQ(store_->version_text(record->id, 2)->lines.size(), 2u);
   // Only the current version is searchable.
-  EXPECT_TRUE(store_->match("\"old\"", {}, 10)->empty());
-  EXPECT_EQ(store_->match("\"second\"", {}, 10)->size(), 1u);
+  EXPECT_TRUE(ids_with("old").empty());
+  EXPECT_EQ(ids_with("second").size(), 1u);
 }
 
 TEST_F(StoreTest, SameContentKeepsVersionAndReplacesChunks) {
   save(doc("a.md", "h1", {"alpha beta"}), {chunk(1, 1, "alpha"), chunk(1, 1, "beta")});
   EXPECT_EQ(save(doc("a.md", "h1", {"alpha beta"}), {chunk(1, 1, "alpha beta")}), 1);
   EXPECT_EQ(store_->document("a.md")->chunk_count, 1);
-  EXPECT_EQ(store_->match("\"alpha\"", {}, 10)->size(), 1u);
+  EXPECT_EQ(ids_with("alpha").size(), 1u);
+  EXPECT_EQ(store_->lexical_stats()->chunks, 1);
 }
 
 TEST_F(StoreTest, DeletedDocumentLeavesTheIndexButKeepsItsVersions) {
@@ -98,7 +112,8 @@ TEST_F(StoreTest, DeletedDocumentLeavesTheIndexButKeepsItsVersions) {
   ASSERT_TRUE(store_->begin_batch().ok());
   ASSERT_TRUE(store_->mark_deleted(id).ok());
   ASSERT_TRUE(store_->commit_batch().ok());
-  EXPECT_TRUE(store_->match("\"gamma\"", {}, 10)->empty());
+  EXPECT_TRUE(ids_with("gamma").empty());
+  EXPECT_EQ(store_->lexical_stats()->chunks, 0);
   EXPECT_TRUE(store_->document("a.md")->deleted);
   EXPECT_TRUE(store_->version_text(id, 1).ok());
 }
@@ -108,42 +123,126 @@ TEST_F(StoreTest, RolledBackBatchLeavesNoTrace) {
   ASSERT_TRUE(store_->save_document(doc("a.md", "h1", {"delta"}), {chunk(1, 1, "delta")}, "c").ok());
   store_->rollback_batch();
   EXPECT_FALSE(store_->document("a.md").ok());
-  EXPECT_TRUE(store_->match("\"delta\"", {}, 10)->empty());
+  EXPECT_TRUE(ids_with("delta").empty());
+  EXPECT_EQ(store_->lexical_stats()->chunks, 0);
 }
 
-TEST_F(StoreTest, MatchStemsAndRanksAndFiltersBeforeRanking) {
-  save(doc("pro.md", "h1", {"x"}),
-       {chunk(1, 1, "Refunds on Pro are refunded within 5 days refund refund", {{"product", "pro"}})});
-  save(doc("ent.md", "h2", {"x"}),
-       {chunk(1, 1, "Enterprise refund policy", {{"product", "enterprise"}})});
-  auto all = store_->match("\"refunding\"", {}, 10);
-  ASSERT_TRUE(all.ok()) << all.message();
-  ASSERT_EQ(all->size(), 2u);
-  EXPECT_GT((*all)[0].score, 0);
-  // With a filter, the best overall chunk is excluded and k=1 still returns one match.
-  auto filtered = store_->match("\"refund\"", {{"product", {"enterprise"}, "", "", false}}, 1);
-  ASSERT_TRUE(filtered.ok());
-  ASSERT_EQ(filtered->size(), 1u);
-  auto records = store_->chunks({(*filtered)[0].chunk_id});
-  EXPECT_EQ((*records)[0].path, "ent.md");
-  EXPECT_EQ((*records)[0].chunk.tags, (std::vector<Tag>{{"product", "enterprise"}}));
+TEST_F(StoreTest, PostingsHoldStemmedTermsWithFieldCountsAndLengths) {
+  save(doc("pro.md", "h1", {"x"}), {chunk(1, 1, "Refunds on Pro are refunded within 5 days, refund refund")});
+  Chunk headed = chunk(1, 1, "Enterprise policy", {}, {"E402"});
+  headed.headings = "Refund policy";
+  save(doc("ent.md", "h2", {"x"}), {headed});
+  auto list = store_->postings(core::index_term("refunding"));
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_LT((*list)[0].chunk_id, (*list)[1].chunk_id);
+  EXPECT_EQ((*list)[0].tf[kTextField], 4u);
+  EXPECT_EQ((*list)[0].lengths[kTextField], 8u);  // stop words ("on", "are") are not counted
+  EXPECT_EQ((*list)[1].tf[kHeadingsField], 1u);
+  auto code = store_->postings("e402");
+  ASSERT_EQ(code->size(), 1u);
+  EXPECT_EQ(code->at(0).tf[kCodesField], 1u);
+  auto stats = store_->lexical_stats();
+  EXPECT_EQ(stats->chunks, 2);
+  EXPECT_EQ(stats->total_length[kTextField], 8 + 2);
 }
 
-TEST_F(StoreTest, RangeFiltersCompareDates) {
-  save(doc("old.md", "h1", {"x"}), {chunk(1, 1, "sync", {{"updated", "2024-05-01"}})});
-  save(doc("new.md", "h2", {"x"}), {chunk(1, 1, "sync", {{"updated", "2026-01-10"}})});
-  auto after = store_->match("\"sync\"", {{"updated", {}, "2025-01-01", "", true}}, 10);
-  ASSERT_TRUE(after.ok());
+TEST_F(StoreTest, FiltersSelectChunksByValueAndByRange) {
+  save(doc("old.md", "h1", {"x"}), {chunk(1, 1, "sync", {{"updated", "2024-05-01"}, {"product", "pro"}})});
+  save(doc("new.md", "h2", {"x"}), {chunk(1, 1, "sync", {{"updated", "2026-01-10"}, {"product", "enterprise"}})});
+  auto path_of = [&](int64_t id) { return store_->chunks({id})->at(0).path; };
+  auto after = store_->filtered_chunks({"updated", {}, "2025-01-01", "", true});
   ASSERT_EQ(after->size(), 1u);
-  EXPECT_EQ(store_->chunks({(*after)[0].chunk_id})->at(0).path, "new.md");
+  EXPECT_EQ(path_of(after->at(0)), "new.md");
+  auto until = store_->filtered_chunks({"updated", {}, "", "2024-05-01", false});
+  ASSERT_EQ(until->size(), 1u);
+  EXPECT_EQ(path_of(until->at(0)), "old.md");
+  EXPECT_TRUE(store_->filtered_chunks({"updated", {}, "", "2024-05-01", true})->empty());
+  EXPECT_EQ(store_->filtered_chunks({"product", {"pro", "enterprise"}, "", "", false})->size(), 2u);
+  EXPECT_TRUE(store_->filtered_chunks({"product", {"starter"}, "", "", false})->empty());
+  EXPECT_TRUE(store_->filtered_chunks({"nokey", {"x"}, "", "", false})->empty());
 }
 
-TEST_F(StoreTest, CodesColumnBoostsExactErrorCodes) {
-  save(doc("a.md", "h1", {"x"}), {chunk(1, 1, "error E402 mentioned in passing with more words", {}, {})});
-  save(doc("b.md", "h2", {"x"}), {chunk(1, 1, "E402 card declined with more words here", {}, {"E402"})});
-  auto hits = store_->match("\"E402\"", {}, 10);
-  ASSERT_EQ(hits->size(), 2u);
-  EXPECT_EQ(store_->chunks({(*hits)[0].chunk_id})->at(0).path, "b.md");
+// Random saves, re-saves and deletions across batches (some rolled back):
+// the stored lists always equal those recomputed from the current chunks.
+TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> words = {"seat", "plan", "refund", "sync", "token", "quota", "E402"};
+  auto random_text = [&] {
+    std::string t;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) t += words[rng() % words.size()] + " ";
+    return t;
+  };
+  for (int round = 0; round < 60; ++round) {
+    ASSERT_TRUE(store_->begin_batch().ok());
+    for (int op = 0; op < 3; ++op) {
+      std::string path = "d" + std::to_string(rng() % 6) + ".md";
+      if (rng() % 4 == 0) {
+        if (auto d = store_->document(path); d.ok()) {
+          ASSERT_TRUE(store_->mark_deleted(d->id).ok());
+        }
+        continue;
+      }
+      std::vector<Chunk> chunks;
+      for (int c = 0, n = static_cast<int>(rng() % 4); c < n; ++c)
+        chunks.push_back(chunk(1, 1, random_text(), {{"product", rng() % 2 ? "pro" : "starter"}}));
+      ASSERT_TRUE(store_->save_document(doc(path, std::to_string(rng() % 3), {"x"}), chunks, "c").ok());
+    }
+    if (rng() % 5 == 0) {
+      store_->rollback_batch();
+    } else {
+      ASSERT_TRUE(store_->commit_batch().ok());
+    }
+  }
+  std::map<std::string, std::vector<int64_t>> expected_terms, expected_tags;
+  int64_t chunks = 0;
+  auto documents = store_->documents();
+  ASSERT_TRUE(documents.ok());
+  for (const auto& d : *documents) {
+    auto records = store_->chunks_of(d.id);
+    ASSERT_TRUE(records.ok());
+    for (const auto& r : *records) {
+      ++chunks;
+      for (const auto& t : terms_of(r.chunk).terms) expected_terms[t.term].push_back(r.id);
+      for (const auto& t : r.chunk.tags) expected_tags[t.value].push_back(r.id);
+    }
+  }
+  for (auto* lists : {&expected_terms, &expected_tags})
+    for (auto& [key, ids] : *lists) std::sort(ids.begin(), ids.end());
+  for (const auto& w : words) {
+    auto term = core::index_term(w);
+    std::vector<int64_t> got = ids_with(w);
+    EXPECT_EQ(got, expected_terms[term]) << w;
+  }
+  for (const std::string product : {"pro", "starter"})
+    EXPECT_EQ(*store_->filtered_chunks({"product", {product}, "", "", false}), expected_tags[product]);
+  EXPECT_EQ(store_->lexical_stats()->chunks, chunks);
+}
+
+TEST(LexicalBlobs, RoundTripAndRejectCorruptBytes) {
+  std::vector<Posting> postings = {{3, {1, 0, 0}, {10, 2, 0}}, {70000, {2, 1, 1}, {300, 5, 1}}};
+  auto decoded = decode_postings(encode_postings(postings));
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->size(), 2u);
+  EXPECT_EQ((*decoded)[1].chunk_id, 70000);
+  EXPECT_EQ((*decoded)[1].lengths[kTextField], 300u);
+  std::string blob = encode_postings(postings);
+  EXPECT_FALSE(decode_postings(blob.substr(0, blob.size() - 1)).ok());
+  EXPECT_FALSE(decode_postings(blob + "x").ok());
+  EXPECT_FALSE(decode_postings(std::string(20, '\xff')).ok());
+  EXPECT_TRUE(decode_postings(encode_postings({}))->empty());
+  auto ids = decode_ids(encode_ids({1, 5, 1000000}));
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<int64_t>{1, 5, 1000000}));
+  EXPECT_FALSE(decode_ids("\x05\x01").ok());
+  ChunkTerms terms;
+  terms.lengths = {4, 1, 0};
+  terms.terms = {{"plan", {2, 1, 0}}, {"seat", {2, 0, 0}}};
+  auto back = decode_chunk_terms(encode_chunk_terms(terms));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->terms[1].term, "seat");
+  EXPECT_EQ(back->lengths, terms.lengths);
+  EXPECT_FALSE(decode_chunk_terms(std::string("\x01\x01\x01\x01\x09") + "ab").ok());
 }
 
 TEST_F(StoreTest, OpeningAForeignFileFailsClearly) {

@@ -1,6 +1,7 @@
 #include "retrieve/search.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/utf8.h"
@@ -85,34 +86,119 @@ Result<std::vector<kb::TagFilter>> parse_filters(const std::vector<std::string>&
   return filters;
 }
 
-std::string match_expression(std::string_view question) {
+std::vector<std::string> query_terms(std::string_view question) {
+  std::vector<std::string> terms;
   std::set<std::string> seen;
-  std::string expression;
   core::for_each_word(question, [&](std::string_view word, size_t, size_t) {
-    std::string lower = core::to_lower(word);
-    if (seen.size() >= kMaxTerms || !seen.insert(lower).second) return;
-    if (core::index_term(lower).empty()) return;  // a stop word: the index has no term for it
-    if (!expression.empty()) expression += " OR ";
-    expression += "\"" + lower + "\"";
+    if (terms.size() >= kMaxTerms) return;
+    std::string term = core::index_term(word);
+    if (!term.empty() && seen.insert(term).second) terms.push_back(std::move(term));
   });
-  return expression;
+  return terms;
 }
+
+namespace {
+
+// Scores of every chunk that holds a query term and passes the filters,
+// accumulated term by term into an array indexed by chunk id.
+class Scorer {
+ public:
+  Scorer(const kb::LexicalStats& stats, const RankWeights& weights)
+      : stats_(stats), weights_(weights), scores_(static_cast<size_t>(stats.max_chunk_id) + 1, 0.0f) {
+    for (int f = 0; f < kb::kFieldCount; ++f)
+      average_[f] = stats.chunks > 0 && stats.total_length[f] > 0
+                        ? static_cast<double>(stats.total_length[f]) / static_cast<double>(stats.chunks)
+                        : 1.0;
+  }
+
+  // Only chunks in `ids` (sorted) may score.
+  void restrict_to(const std::vector<int64_t>& ids) {
+    allowed_.assign(scores_.size(), false);
+    for (int64_t id : ids)
+      if (id >= 0 && static_cast<size_t>(id) < allowed_.size()) allowed_[static_cast<size_t>(id)] = true;
+    restricted_ = true;
+  }
+
+  void add(const std::vector<kb::Posting>& postings) {
+    double n = static_cast<double>(stats_.chunks), df = static_cast<double>(postings.size());
+    double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    const double weight[] = {weights_.text, weights_.headings, weights_.codes};
+    const double b[] = {weights_.b, weights_.b, 0.0};
+    for (const auto& p : postings) {
+      auto id = static_cast<size_t>(p.chunk_id);
+      if (id >= scores_.size() || (restricted_ && !allowed_[id])) continue;
+      double tf = 0;
+      for (int f = 0; f < kb::kFieldCount; ++f)
+        if (p.tf[f]) tf += weight[f] * p.tf[f] / (1.0 - b[f] + b[f] * p.lengths[f] / average_[f]);
+      if (scores_[id] == 0.0f) touched_.push_back(id);
+      scores_[id] += static_cast<float>(idf * tf * (weights_.k1 + 1.0) / (weights_.k1 + tf));
+    }
+  }
+
+  // The k best (chunk id, score), best first; ties go to the older chunk.
+  std::vector<std::pair<int64_t, double>> top(int k) {
+    auto better = [&](size_t a, size_t b) { return scores_[a] != scores_[b] ? scores_[a] > scores_[b] : a < b; };
+    size_t n = std::min(touched_.size(), static_cast<size_t>(k));
+    std::partial_sort(touched_.begin(), touched_.begin() + static_cast<long>(n), touched_.end(), better);
+    std::vector<std::pair<int64_t, double>> out;
+    for (size_t i = 0; i < n; ++i) out.emplace_back(static_cast<int64_t>(touched_[i]), scores_[touched_[i]]);
+    return out;
+  }
+
+ private:
+  kb::LexicalStats stats_;
+  RankWeights weights_;
+  double average_[kb::kFieldCount] = {};
+  std::vector<float> scores_;
+  std::vector<bool> allowed_;
+  bool restricted_ = false;
+  std::vector<size_t> touched_;
+};
+
+// Chunks passing every filter: the intersection of each filter's list.
+Result<std::vector<int64_t>> filtered(kb::Store& store, const std::vector<kb::TagFilter>& filters) {
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    GL_ASSIGN_OR_RETURN(auto list, store.filtered_chunks(filters[i]));
+    if (i == 0) {
+      ids = std::move(list);
+      continue;
+    }
+    std::vector<int64_t> both;
+    std::set_intersection(ids.begin(), ids.end(), list.begin(), list.end(), std::back_inserter(both));
+    ids = std::move(both);
+  }
+  return ids;
+}
+
+}  // namespace
 
 Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
                                 const SearchOptions& options) {
   if (options.k <= 0) return make_error("k must be at least 1");
-  std::string expression = match_expression(question);
-  if (expression.empty()) return std::vector<Hit>{};
-  GL_ASSIGN_OR_RETURN(auto scored, store.match(expression, options.filters, options.k, options.weights));
+  auto terms = query_terms(question);
+  if (terms.empty()) return std::vector<Hit>{};
+  GL_ASSIGN_OR_RETURN(auto stats, store.lexical_stats());
+  Scorer scorer(stats, options.weights);
+  if (!options.filters.empty()) {
+    GL_ASSIGN_OR_RETURN(auto allowed, filtered(store, options.filters));
+    if (allowed.empty()) return std::vector<Hit>{};
+    scorer.restrict_to(allowed);
+  }
+  for (const auto& term : terms) {
+    GL_ASSIGN_OR_RETURN(auto postings, store.postings(term));
+    scorer.add(postings);
+  }
+  auto best = scorer.top(options.k);
   std::vector<int64_t> ids;
-  for (const auto& s : scored) ids.push_back(s.chunk_id);
+  for (const auto& [id, score] : best) ids.push_back(id);
   GL_ASSIGN_OR_RETURN(auto records, store.chunks(ids));
   std::vector<Hit> hits;
   for (size_t i = 0; i < records.size(); ++i) {
     auto& r = records[i];
     hits.push_back({r.id, r.doc_id, std::move(r.path), std::move(r.title), r.version,
                     r.chunk.first_line, r.chunk.last_line, std::move(r.chunk.heading_path),
-                    std::move(r.chunk.tags), std::move(r.chunk.codes), scored[i].score,
+                    std::move(r.chunk.tags), std::move(r.chunk.codes), best[i].second,
                     std::move(r.chunk.text)});
   }
   return hits;

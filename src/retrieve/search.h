@@ -1,5 +1,5 @@
 // Lexical retrieval: a question in plain words, metadata filters, and the
-// k best chunks that pass the filters, ranked by BM25 over the chunk text,
+// k best chunks that pass the filters, ranked by BM25F over the chunk text,
 // its headings (boosted) and the error codes it mentions (boosted most).
 // Filters apply before ranking, so top-k means k matching chunks.
 #pragma once
@@ -24,15 +24,28 @@ namespace groundline::retrieve {
 // An error names the filter that is wrong.
 Result<std::vector<kb::TagFilter>> parse_filters(const std::vector<std::string>& specs);
 
-// The FTS5 expression for a question: its distinct words without stop
-// words, each quoted so that no user text is read as query syntax, joined
-// by OR. Empty when the question has no word worth searching for.
-std::string match_expression(std::string_view question);
+// The index terms of a question: its distinct words, stemmed, without
+// stop words, at most 64 (a pasted log should not cost a scan of every
+// list). Empty when no word is worth searching for.
+std::vector<std::string> query_terms(std::string_view question);
+
+// BM25F: each field's term count is normalised by the field's length,
+// weighted, summed, then saturated once per term. Headings hold the
+// document title and the section headings over the chunk; codes hold the
+// error codes the chunk mentions, so an exact code or section name in the
+// question lifts the chunk that is about it.
+struct RankWeights {
+  double text = 1.0;
+  double headings = 2.0;
+  double codes = 4.0;
+  double k1 = 1.2;
+  double b = 0.75;  // length normalisation of text and headings
+};
 
 struct SearchOptions {
   std::vector<kb::TagFilter> filters;
   int k = 10;
-  kb::RankWeights weights;
+  RankWeights weights;
 };
 
 struct Hit {

@@ -137,16 +137,26 @@ TEST(Filters, BadFiltersNameTheFilter) {
   }
 }
 
-TEST(Query, HostileTextBecomesQuotedWordsOnly) {
-  EXPECT_EQ(match_expression("storage\" OR * NEAR(x) AND -seats ^col:1"),
-            "\"storage\" OR \"near\" OR \"x\" OR \"seats\" OR \"col\" OR \"1\"");
-  EXPECT_EQ(match_expression(""), "");
-  EXPECT_EQ(match_expression("what is the"), "");
-  EXPECT_EQ(match_expression("Storage storage STORAGE"), "\"storage\"");
+TEST(Query, TermsAreDistinctStemmedWordsWithoutStopWords) {
+  EXPECT_EQ(query_terms("Refunds\" OR * NEAR(x) AND -refunding ^E402:1"),
+            (std::vector<std::string>{"refund", "near", "x", "e402", "1"}));
+  EXPECT_TRUE(query_terms("").empty());
+  EXPECT_TRUE(query_terms("what is the").empty());
   std::string huge;
   for (int i = 0; i < 10000; ++i) huge += "w" + std::to_string(i) + " ";
-  auto expr = match_expression(huge);
-  EXPECT_EQ(std::count(expr.begin(), expr.end(), '"'), 2 * 64);
+  EXPECT_EQ(query_terms(huge).size(), 64u);
+}
+
+TEST_F(SearchTest, RarerTermsAndBoostedFieldsRankHigher) {
+  // "declined" is in one chunk, "storage" in three: the rare word decides.
+  auto hits = run("storage declined");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].path, "errors/billing.md");
+  // A heading naming the section beats a passing mention in the text.
+  auto invite = run("invite");
+  ASSERT_FALSE(invite.empty());
+  EXPECT_EQ(invite[0].path, "howto/invite.md");
+  for (size_t i = 1; i < hits.size(); ++i) EXPECT_GE(hits[i - 1].score, hits[i].score);
 }
 
 TEST_F(SearchTest, QuestionsWithoutWordsOrMatchesGiveNoHits) {
