@@ -19,20 +19,28 @@ namespace fs = std::filesystem;
 const char* kProducts[] = {"starter", "pro", "enterprise"};
 const char* kCategories[] = {"billing", "authentication", "storage", "api", "admin", "integrations"};
 
-// A vocabulary of made-up words drawn with Zipf frequencies, as words in
-// real documentation are.
+// A vocabulary drawn with Zipf frequencies, as words in running text are:
+// the most frequent ranks are English function words (which the index
+// drops, as it does in real documentation), the rest made-up content words.
 class Vocabulary {
  public:
   Vocabulary(size_t size, std::mt19937& rng) {
+    static const char* kFunctionWords[] = {"the", "to", "a", "and", "of", "in", "is", "you", "for", "it",
+                                           "on", "your", "that", "with", "be", "can", "if", "are", "this",
+                                           "or", "as", "from", "by", "when", "an", "at", "not", "will"};
     static const char* kSyllables[] = {"ka", "lo", "mi", "ten", "ra", "vo", "sil", "dor", "pe", "qu",
                                        "an", "zu", "bri", "cel", "fa", "gon", "hi", "jor", "nex", "ost"};
     std::uniform_int_distribution<int> syllable(0, 19), count(1, 4);
     double total = 0;
     for (size_t i = 0; i < size; ++i) {
       std::string w;
-      int n = count(rng);
-      for (int s = 0; s < n; ++s) w += kSyllables[syllable(rng)];
-      words_.push_back(w + (i % 7 == 0 ? "s" : ""));
+      if (i < std::size(kFunctionWords)) {
+        w = kFunctionWords[i];
+      } else {
+        for (int s = 0, n = count(rng); s < n; ++s) w += kSyllables[syllable(rng)];
+        if (i % 7 == 0) w += "s";
+      }
+      words_.push_back(w);
       total += 1.0 / static_cast<double>(i + 1);
       cdf_.push_back(total);
     }

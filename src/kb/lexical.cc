@@ -115,31 +115,66 @@ Result<ChunkTerms> decode_chunk_terms(std::string_view blob) {
 
 std::string encode_postings(const std::vector<Posting>& postings) {
   std::string out;
-  out.reserve(postings.size() * 8 + 4);
+  out.reserve(postings.size() * 5 + 4);
   put_varint(out, postings.size());
   int64_t previous = 0;
   for (const auto& p : postings) {
     put_varint(out, static_cast<uint64_t>(p.chunk_id - previous));
     previous = p.chunk_id;
-    for (auto f : p.tf) put_varint(out, f);
-    for (auto l : p.lengths) put_varint(out, l);
+    bool head = p.tf[kHeadingsField] > 0, code = p.tf[kCodesField] > 0;
+    put_varint(out, (static_cast<uint64_t>(p.tf[kTextField]) << 2) | (head ? 2u : 0u) | (code ? 1u : 0u));
+    put_varint(out, p.lengths[kTextField]);
+    if (head) {
+      put_varint(out, p.tf[kHeadingsField]);
+      put_varint(out, p.lengths[kHeadingsField]);
+    }
+    if (code) put_varint(out, p.tf[kCodesField]);
   }
   return out;
 }
 
-Result<std::vector<Posting>> decode_postings(std::string_view blob) {
-  Reader in(blob);
-  uint64_t n = in.varint();
-  if (!in.ok() || n > blob.size()) return corrupt("postings");
-  std::vector<Posting> out(n);
-  int64_t id = 0;
-  for (auto& p : out) {
-    id += static_cast<int64_t>(in.varint());
-    p.chunk_id = id;
-    for (auto& f : p.tf) f = static_cast<uint32_t>(in.varint());
-    for (auto& l : p.lengths) l = static_cast<uint32_t>(in.varint());
+PostingCursor::PostingCursor(std::string_view blob) : blob_(blob) {
+  size_ = static_cast<size_t>(varint());
+  if (!ok_ || size_ > blob.size()) {
+    ok_ = false;
+    size_ = 0;
   }
-  if (!in.ok() || !in.done()) return corrupt("postings");
+}
+
+uint64_t PostingCursor::varint() {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && pos_ < blob_.size(); shift += 7) {
+    auto byte = static_cast<uint8_t>(blob_[pos_++]);
+    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  ok_ = false;
+  return 0;
+}
+
+bool PostingCursor::next(Posting& p) {
+  if (read_ >= size_ || !ok_) return false;
+  id_ += static_cast<int64_t>(varint());
+  p.chunk_id = id_;
+  uint64_t packed = varint();
+  p.tf[kTextField] = static_cast<uint32_t>(packed >> 2);
+  p.lengths[kTextField] = static_cast<uint32_t>(varint());
+  p.tf[kHeadingsField] = p.lengths[kHeadingsField] = 0;
+  p.tf[kCodesField] = p.lengths[kCodesField] = 0;
+  if (packed & 2) {
+    p.tf[kHeadingsField] = static_cast<uint32_t>(varint());
+    p.lengths[kHeadingsField] = static_cast<uint32_t>(varint());
+  }
+  if (packed & 1) p.tf[kCodesField] = static_cast<uint32_t>(varint());
+  ++read_;
+  return ok_;
+}
+
+Result<std::vector<Posting>> decode_postings(std::string_view blob) {
+  PostingCursor cursor(blob);
+  std::vector<Posting> out(cursor.size());
+  for (auto& p : out) cursor.next(p);
+  if (!cursor.ok()) return corrupt("postings");
   return out;
 }
 

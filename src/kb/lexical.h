@@ -51,11 +51,33 @@ struct LexicalStats {
   int64_t max_chunk_id = 0;
 };
 
-// Blob formats (LEB128 varints throughout).
+// Blob formats (LEB128 varints throughout). A posting is the chunk id
+// delta, then tf_text << 2 | has_headings << 1 | has_codes, the text
+// length, and only when present: tf and length of the headings, tf of the
+// codes (codes are not length-normalised).
 std::string encode_chunk_terms(const ChunkTerms& terms);
 Result<ChunkTerms> decode_chunk_terms(std::string_view blob);
 std::string encode_postings(const std::vector<Posting>& postings);
 Result<std::vector<Posting>> decode_postings(std::string_view blob);
+
+// Walks an encoded posting list in place, one posting at a time.
+class PostingCursor {
+ public:
+  explicit PostingCursor(std::string_view blob);
+  // Postings in the list (its document frequency).
+  size_t size() const { return size_; }
+  // Fills `p` with the next posting; false at the end or on corrupt bytes.
+  bool next(Posting& p);
+  // False when the bytes were corrupt (or the list shorter than it said).
+  bool ok() const { return ok_ && (read_ < size_ || pos_ == blob_.size()); }
+
+ private:
+  uint64_t varint();
+  std::string_view blob_;
+  size_t pos_ = 0, size_ = 0, read_ = 0;
+  int64_t id_ = 0;
+  bool ok_ = true;
+};
 std::string encode_ids(const std::vector<int64_t>& ids);
 Result<std::vector<int64_t>> decode_ids(std::string_view blob);
 

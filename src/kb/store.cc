@@ -551,14 +551,33 @@ Result<std::vector<Posting>> Store::postings(const std::string& term) {
   return decode_postings(stmt.column_view(0));
 }
 
+Status Store::scan_postings(const std::string& term, const std::function<void(PostingCursor&)>& visit) {
+  if (!read_postings_) {
+    GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT data FROM postings WHERE term = ?1"));
+    read_postings_.emplace(std::move(stmt));
+  }
+  auto& stmt = *read_postings_;
+  stmt.bind(1, term);
+  if (stmt.step()) {
+    PostingCursor cursor(stmt.column_view(0));
+    visit(cursor);
+    if (!cursor.ok()) {
+      stmt.reset();
+      return make_error("corrupt lexical index: postings of \"" + term + "\"");
+    }
+  }
+  Status status = stmt.status();
+  stmt.reset();
+  return status;
+}
+
 Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
+  // The union of the lists of every matching value: gathered, then sorted
+  // once (a chunk has one value per key, so repeats are rare).
   std::vector<int64_t> ids;
   auto add = [&](std::string_view blob) -> Status {
     GL_ASSIGN_OR_RETURN(auto list, decode_ids(blob));
-    std::vector<int64_t> merged;
-    merged.reserve(ids.size() + list.size());
-    std::set_union(ids.begin(), ids.end(), list.begin(), list.end(), std::back_inserter(merged));
-    ids = std::move(merged);
+    ids.insert(ids.end(), list.begin(), list.end());
     return {};
   };
   if (filter.min.empty() && filter.max.empty()) {
@@ -569,20 +588,23 @@ Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
       GL_TRY(stmt.status());
       stmt.reset();
     }
-    return ids;
+  } else {
+    // A range: the key's values in tag order, kept when within the bounds.
+    GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag >= ?1 AND tag <= ?2"));
+    std::string past_key = filter.key + static_cast<char>(kTagSeparator + 1);
+    stmt.bind(1, tag_key(filter.key, filter.min)).bind(2, filter.max.empty() ? past_key : tag_key(filter.key, filter.max));
+    while (stmt.step()) {
+      std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
+      bool listed = filter.values.empty() ||
+                    std::find(filter.values.begin(), filter.values.end(), value) != filter.values.end();
+      bool above = filter.min.empty() || (filter.strict ? value > filter.min : value >= filter.min);
+      bool below = filter.max.empty() || (filter.strict ? value < filter.max : value <= filter.max);
+      if (listed && above && below) GL_TRY(add(stmt.column_view(1)));
+    }
+    GL_TRY(stmt.status());
   }
-  // A range: every value of the key, kept when within the bounds.
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag > ?1 AND tag < ?2"));
-  stmt.bind(1, tag_key(filter.key, "")).bind(2, filter.key + static_cast<char>(kTagSeparator + 1));
-  while (stmt.step()) {
-    std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
-    bool listed = filter.values.empty() ||
-                  std::find(filter.values.begin(), filter.values.end(), value) != filter.values.end();
-    bool above = filter.min.empty() || (filter.strict ? value > filter.min : value >= filter.min);
-    bool below = filter.max.empty() || (filter.strict ? value < filter.max : value <= filter.max);
-    if (listed && above && below) GL_TRY(add(stmt.column_view(1)));
-  }
-  GL_TRY(stmt.status());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
 }
 

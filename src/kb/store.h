@@ -8,6 +8,7 @@
 // one thread at a time; open one per thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,9 @@ class Store {
   // chunk has it), the sorted ids of the chunks that pass a filter, and the
   // totals BM25 needs. Reflects committed batches only.
   Result<std::vector<Posting>> postings(const std::string& term);
+  // Calls `visit` with a cursor over the term's list, read in place (not
+  // called when no chunk has the term).
+  Status scan_postings(const std::string& term, const std::function<void(PostingCursor&)>& visit);
   Result<std::vector<int64_t>> filtered_chunks(const TagFilter& filter);
   Result<LexicalStats> lexical_stats();
 
@@ -101,6 +105,7 @@ class Store {
   size_t pending_postings_ = 0;
 
   Connection db_;
+  std::optional<Statement> read_postings_;  // prepared once: searches read many lists
 };
 
 }  // namespace groundline::kb

@@ -220,7 +220,7 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
 }
 
 TEST(LexicalBlobs, RoundTripAndRejectCorruptBytes) {
-  std::vector<Posting> postings = {{3, {1, 0, 0}, {10, 2, 0}}, {70000, {2, 1, 1}, {300, 5, 1}}};
+  std::vector<Posting> postings = {{3, {1, 0, 0}, {10, 0, 0}}, {70000, {2, 1, 1}, {300, 5, 0}}};
   auto decoded = decode_postings(encode_postings(postings));
   ASSERT_TRUE(decoded.ok());
   ASSERT_EQ(decoded->size(), 2u);

@@ -104,7 +104,8 @@ namespace {
 class Scorer {
  public:
   Scorer(const kb::LexicalStats& stats, const RankWeights& weights)
-      : stats_(stats), weights_(weights), scores_(static_cast<size_t>(stats.max_chunk_id) + 1, 0.0f) {
+      : stats_(stats), weights_(weights), scores_(buffer()) {
+    scores_.assign(static_cast<size_t>(stats.max_chunk_id) + 1, 0.0f);
     for (int f = 0; f < kb::kFieldCount; ++f)
       average_[f] = stats.chunks > 0 && stats.total_length[f] > 0
                         ? static_cast<double>(stats.total_length[f]) / static_cast<double>(stats.chunks)
@@ -119,19 +120,28 @@ class Scorer {
     restricted_ = true;
   }
 
-  void add(const std::vector<kb::Posting>& postings) {
+  void add(kb::PostingCursor& postings) {
     double n = static_cast<double>(stats_.chunks), df = static_cast<double>(postings.size());
-    double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
-    const double weight[] = {weights_.text, weights_.headings, weights_.codes};
-    const double b[] = {weights_.b, weights_.b, 0.0};
-    for (const auto& p : postings) {
+    const float idf = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+    const float k1 = static_cast<float>(weights_.k1), b = static_cast<float>(weights_.b);
+    const float w_text = static_cast<float>(weights_.text), w_head = static_cast<float>(weights_.headings),
+                w_code = static_cast<float>(weights_.codes);
+    // tf / (1 - b + b * len / avg) == tf / (c0 + c1 * len), per field.
+    const float c0 = 1.0f - b, text_c1 = b / static_cast<float>(average_[kb::kTextField]),
+                head_c1 = b / static_cast<float>(average_[kb::kHeadingsField]);
+    const size_t size = scores_.size();
+    kb::Posting p;
+    while (postings.next(p)) {
       auto id = static_cast<size_t>(p.chunk_id);
-      if (id >= scores_.size() || (restricted_ && !allowed_[id])) continue;
-      double tf = 0;
-      for (int f = 0; f < kb::kFieldCount; ++f)
-        if (p.tf[f]) tf += weight[f] * p.tf[f] / (1.0 - b[f] + b[f] * p.lengths[f] / average_[f]);
+      if (id >= size || (restricted_ && !allowed_[id])) continue;
+      float tf = w_text * static_cast<float>(p.tf[kb::kTextField]) /
+                 (c0 + text_c1 * static_cast<float>(p.lengths[kb::kTextField]));
+      if (p.tf[kb::kHeadingsField])
+        tf += w_head * static_cast<float>(p.tf[kb::kHeadingsField]) /
+              (c0 + head_c1 * static_cast<float>(p.lengths[kb::kHeadingsField]));
+      tf += w_code * static_cast<float>(p.tf[kb::kCodesField]);
       if (scores_[id] == 0.0f) touched_.push_back(id);
-      scores_[id] += static_cast<float>(idf * tf * (weights_.k1 + 1.0) / (weights_.k1 + tf));
+      scores_[id] += idf * tf * (k1 + 1.0f) / (k1 + tf);
     }
   }
 
@@ -146,10 +156,17 @@ class Scorer {
   }
 
  private:
+  // One score array per thread, reused: a fresh one per search would cost
+  // page faults on every query.
+  static std::vector<float>& buffer() {
+    thread_local std::vector<float> scores;
+    return scores;
+  }
+
   kb::LexicalStats stats_;
   RankWeights weights_;
   double average_[kb::kFieldCount] = {};
-  std::vector<float> scores_;
+  std::vector<float>& scores_;
   std::vector<bool> allowed_;
   bool restricted_ = false;
   std::vector<size_t> touched_;
@@ -185,10 +202,8 @@ Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
     if (allowed.empty()) return std::vector<Hit>{};
     scorer.restrict_to(allowed);
   }
-  for (const auto& term : terms) {
-    GL_ASSIGN_OR_RETURN(auto postings, store.postings(term));
-    scorer.add(postings);
-  }
+  for (const auto& term : terms)
+    GL_TRY(store.scan_postings(term, [&](kb::PostingCursor& postings) { scorer.add(postings); }));
   auto best = scorer.top(options.k);
   std::vector<int64_t> ids;
   for (const auto& [id, score] : best) ids.push_back(id);
