@@ -86,33 +86,6 @@ ChunkTerms terms_of(const Chunk& chunk) {
   return out;
 }
 
-std::string encode_chunk_terms(const ChunkTerms& terms) {
-  std::string out;
-  for (auto l : terms.lengths) put_varint(out, l);
-  put_varint(out, terms.terms.size());
-  for (const auto& t : terms.terms) {
-    put_varint(out, t.term.size());
-    out += t.term;
-    for (auto f : t.tf) put_varint(out, f);
-  }
-  return out;
-}
-
-Result<ChunkTerms> decode_chunk_terms(std::string_view blob) {
-  Reader in(blob);
-  ChunkTerms out;
-  for (auto& l : out.lengths) l = static_cast<uint32_t>(in.varint());
-  uint64_t n = in.varint();
-  if (!in.ok() || n > blob.size()) return corrupt("chunk terms");
-  out.terms.resize(n);
-  for (auto& t : out.terms) {
-    t.term = std::string(in.bytes(in.varint()));
-    for (auto& f : t.tf) f = static_cast<uint32_t>(in.varint());
-  }
-  if (!in.ok() || !in.done()) return corrupt("chunk terms");
-  return out;
-}
-
 std::string encode_postings(const std::vector<Posting>& postings) {
   std::string out;
   out.reserve(postings.size() * 5 + 4);

@@ -6,8 +6,8 @@
 // lists its words and filters name.
 //
 // The terms of a chunk are computed where the chunk is made (in parallel
-// during ingestion), kept with the chunk so that deleting it can remove it
-// from the lists, and merged into the lists when a batch commits.
+// during ingestion) and merged into the lists when a batch commits;
+// deleting a chunk computes them again from its stored fields.
 #pragma once
 
 #include <array>
@@ -55,8 +55,6 @@ struct LexicalStats {
 // delta, then tf_text << 2 | has_headings << 1 | has_codes, the text
 // length, and only when present: tf and length of the headings, tf of the
 // codes (codes are not length-normalised).
-std::string encode_chunk_terms(const ChunkTerms& terms);
-Result<ChunkTerms> decode_chunk_terms(std::string_view blob);
 std::string encode_postings(const std::vector<Posting>& postings);
 Result<std::vector<Posting>> decode_postings(std::string_view blob);
 

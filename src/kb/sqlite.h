@@ -28,6 +28,7 @@ class Statement {
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
 
   // True while a row is available; false at the end. Errors end iteration and

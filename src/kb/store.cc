@@ -49,8 +49,7 @@ CREATE TABLE IF NOT EXISTS chunks(
   text TEXT NOT NULL,
   headings TEXT NOT NULL,
   codes TEXT NOT NULL,
-  tags TEXT NOT NULL,
-  terms BLOB NOT NULL);
+  tags TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS postings(term TEXT PRIMARY KEY, df INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tag_postings(tag TEXT PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);
@@ -171,6 +170,20 @@ std::vector<Tag> sorted_tags(std::vector<Tag> tags) {
   std::sort(tags.begin(), tags.end());
   tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
   return tags;
+}
+
+// A chunk stores only the tags its document does not have (its codes and
+// their categories, mostly); its tags are the union of both.
+std::vector<Tag> own_tags(const std::vector<Tag>& chunk_tags, const std::vector<Tag>& sorted_document_tags) {
+  std::vector<Tag> own;
+  for (const auto& t : sorted_tags(chunk_tags))
+    if (!std::binary_search(sorted_document_tags.begin(), sorted_document_tags.end(), t)) own.push_back(t);
+  return own;
+}
+
+std::vector<Tag> merged_tags(std::vector<Tag> a, const std::vector<Tag>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return sorted_tags(std::move(a));
 }
 
 bool all_digits(const std::string& s) {
@@ -328,31 +341,42 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
              .bind(5, now_utc()).bind(6, static_cast<int64_t>(doc.lines.size()))
              .bind(7, join_lines(doc.lines)).bind(8, headings_json(doc.headings))
              .bind(9, tags_json(doc.tags)).run());
-  GL_TRY(insert_chunks(doc_id, version, chunks));
+  GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks));
   return version;
 }
 
 Status Store::delete_chunks(int64_t doc_id) {
-  GL_ASSIGN_OR_RETURN(auto old, db_.prepare("SELECT id, terms, tags FROM chunks WHERE doc_id = ?1"));
+  // A chunk's terms are computed again from its stored fields (the same
+  // function made them) rather than stored a second time.
+  GL_ASSIGN_OR_RETURN(auto old, db_.prepare("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
+                                            "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
+                                            "WHERE c.doc_id = ?1"));
   old.bind(1, doc_id);
   while (old.step()) {
     int64_t id = old.column_int(0);
-    GL_ASSIGN_OR_RETURN(auto decoded, decode_chunk_terms(old.column_view(1)));
-    for (const auto& t : decoded.terms) pending_terms_[t.term].removed.push_back(id);
+    Chunk chunk;
+    chunk.text = old.column_text(1);
+    chunk.headings = old.column_text(2);
+    chunk.codes = split_codes(old.column_view(3));
+    ChunkTerms terms = terms_of(chunk);
+    for (const auto& t : terms.terms) pending_terms_[t.term].removed.push_back(id);
     pending_stats_.chunks--;
-    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= decoded.lengths[f];
-    for (const auto& t : parse_tags(old.column_view(2))) pending_tags_[tag_key(t.key, t.value)].removed.push_back(id);
+    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= terms.lengths[f];
+    for (const auto& t : merged_tags(parse_tags(old.column_view(5)), parse_tags(old.column_view(4))))
+      pending_tags_[tag_key(t.key, t.value)].removed.push_back(id);
   }
   GL_TRY(old.status());
   GL_ASSIGN_OR_RETURN(auto remove, db_.prepare("DELETE FROM chunks WHERE doc_id = ?1"));
   return remove.bind(1, doc_id).run();
 }
 
-Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Chunk>& chunks) {
+Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
+                            const std::vector<Chunk>& chunks) {
+  auto doc_tags = sorted_tags(document_tags);
   GL_ASSIGN_OR_RETURN(auto insert,
                       db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
-                                  "token_count, heading_path, text, headings, codes, tags, terms) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                                  "token_count, heading_path, text, headings, codes, tags) "
+                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   for (const auto& c : chunks) {
     ChunkTerms computed;
     bool compute = c.terms.terms.empty() && !(c.text.empty() && c.headings.empty());
@@ -360,14 +384,13 @@ Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Chunk
     const ChunkTerms& terms = compute ? computed : c.terms;
     GL_TRY(insert.bind(1, doc_id).bind(2, version).bind(3, c.first_line).bind(4, c.last_line)
                .bind(5, c.token_count).bind(6, c.heading_path).bind(7, c.text).bind(8, c.headings)
-               .bind(9, join_codes(c.codes)).bind(10, tags_json(sorted_tags(c.tags)))
-               .bind(11, encode_chunk_terms(terms)).run());
+               .bind(9, join_codes(c.codes)).bind(10, tags_json(own_tags(c.tags, doc_tags))).run());
     int64_t id = db_.last_insert_id();
     for (const auto& t : terms.terms) pending_terms_[t.term].added.push_back({id, t.tf, terms.lengths});
     pending_postings_ += terms.terms.size();
     pending_stats_.chunks++;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[f];
-    for (const auto& t : sorted_tags(c.tags)) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
+    for (const auto& t : merged_tags(doc_tags, c.tags)) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
   }
   if (pending_postings_ > kFlushPostings) GL_TRY(flush_index());
   return {};
@@ -412,7 +435,7 @@ Result<VersionText> Store::version_text(int64_t doc_id, int version) {
 namespace {
 constexpr const char* kChunkColumns =
     "SELECT c.id, c.doc_id, d.path, v.title, c.version, c.first_line, c.last_line, "
-    "c.token_count, c.heading_path, c.text, c.headings, c.codes, c.tags FROM chunks c "
+    "c.token_count, c.heading_path, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
     "JOIN documents d ON d.id = c.doc_id "
     "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version ";
 
@@ -430,7 +453,7 @@ ChunkRecord read_chunk(const Statement& s) {
   r.chunk.text = s.column_text(9);
   r.chunk.headings = s.column_text(10);
   r.chunk.codes = split_codes(s.column_view(11));
-  r.chunk.tags = parse_tags(s.column_view(12));
+  r.chunk.tags = merged_tags(parse_tags(s.column_view(13)), parse_tags(s.column_view(12)));
   return r;
 }
 }  // namespace
@@ -511,7 +534,7 @@ Status Store::flush_index() {
     if (merged.empty())
       GL_TRY(drop_term.bind(1, term).run());
     else
-      GL_TRY(put_term.bind(1, term).bind(2, static_cast<int64_t>(merged.size())).bind(3, encode_postings(merged)).run());
+      GL_TRY(put_term.bind(1, term).bind(2, static_cast<int64_t>(merged.size())).bind_blob(3, encode_postings(merged)).run());
   }
   GL_ASSIGN_OR_RETURN(auto read_tag, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
   GL_ASSIGN_OR_RETURN(auto put_tag, db_.prepare("INSERT OR REPLACE INTO tag_postings(tag, count, data) VALUES(?1, ?2, ?3)"));
@@ -529,7 +552,7 @@ Status Store::flush_index() {
     if (merged.empty())
       GL_TRY(drop_tag.bind(1, tag).run());
     else
-      GL_TRY(put_tag.bind(1, tag).bind(2, static_cast<int64_t>(merged.size())).bind(3, encode_ids(merged)).run());
+      GL_TRY(put_tag.bind(1, tag).bind(2, static_cast<int64_t>(merged.size())).bind_blob(3, encode_ids(merged)).run());
   }
   if (pending_stats_.chunks != 0 || pending_stats_.total_length != std::array<int64_t, kFieldCount>{}) {
     GL_ASSIGN_OR_RETURN(auto stats, lexical_stats());

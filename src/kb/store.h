@@ -85,7 +85,8 @@ class Store {
   explicit Store(Connection db) : db_(std::move(db)) {}
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
-  Status insert_chunks(int64_t doc_id, int version, const std::vector<Chunk>& chunks);
+  Status insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
+                       const std::vector<Chunk>& chunks);
   // Merges the batch's index changes into the stored lists.
   Status flush_index();
   void forget_pending();

@@ -186,7 +186,8 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
       std::vector<Chunk> chunks;
       for (int c = 0, n = static_cast<int>(rng() % 4); c < n; ++c)
         chunks.push_back(chunk(1, 1, random_text(), {{"product", rng() % 2 ? "pro" : "starter"}}));
-      ASSERT_TRUE(store_->save_document(doc(path, std::to_string(rng() % 3), {"x"}), chunks, "c").ok());
+      auto d = doc(path, std::to_string(rng() % 3), {"x"}, {{"visibility", rng() % 2 ? "public" : "internal"}});
+      ASSERT_TRUE(store_->save_document(d, chunks, "c").ok());
     }
     if (rng() % 5 == 0) {
       store_->rollback_batch();
@@ -216,6 +217,8 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
   }
   for (const std::string product : {"pro", "starter"})
     EXPECT_EQ(*store_->filtered_chunks({"product", {product}, "", "", false}), expected_tags[product]);
+  for (const std::string visibility : {"public", "internal"})
+    EXPECT_EQ(*store_->filtered_chunks({"visibility", {visibility}, "", "", false}), expected_tags[visibility]);
   EXPECT_EQ(store_->lexical_stats()->chunks, chunks);
 }
 
@@ -235,14 +238,6 @@ TEST(LexicalBlobs, RoundTripAndRejectCorruptBytes) {
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<int64_t>{1, 5, 1000000}));
   EXPECT_FALSE(decode_ids("\x05\x01").ok());
-  ChunkTerms terms;
-  terms.lengths = {4, 1, 0};
-  terms.terms = {{"plan", {2, 1, 0}}, {"seat", {2, 0, 0}}};
-  auto back = decode_chunk_terms(encode_chunk_terms(terms));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->terms[1].term, "seat");
-  EXPECT_EQ(back->lengths, terms.lengths);
-  EXPECT_FALSE(decode_chunk_terms(std::string("\x01\x01\x01\x01\x09") + "ab").ok());
 }
 
 TEST_F(StoreTest, OpeningAForeignFileFailsClearly) {
