@@ -594,38 +594,40 @@ Status Store::scan_postings(const std::string& term, const std::function<void(Po
   return status;
 }
 
-Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
-  // The union of the lists of every matching value: gathered, then sorted
-  // once (a chunk has one value per key, so repeats are rare).
-  std::vector<int64_t> ids;
-  auto add = [&](std::string_view blob) -> Status {
+Status Store::scan_tagged(const TagFilter& filter, const std::function<void(int64_t)>& visit) {
+  auto visit_list = [&](std::string_view blob) -> Status {
     GL_ASSIGN_OR_RETURN(auto list, decode_ids(blob));
-    ids.insert(ids.end(), list.begin(), list.end());
+    for (int64_t id : list) visit(id);
     return {};
   };
   if (filter.min.empty() && filter.max.empty()) {
     GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
     for (const auto& value : filter.values) {
       stmt.bind(1, tag_key(filter.key, value));
-      if (stmt.step()) GL_TRY(add(stmt.column_view(0)));
+      if (stmt.step()) GL_TRY(visit_list(stmt.column_view(0)));
       GL_TRY(stmt.status());
       stmt.reset();
     }
-  } else {
-    // A range: the key's values in tag order, kept when within the bounds.
-    GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag >= ?1 AND tag <= ?2"));
-    std::string past_key = filter.key + static_cast<char>(kTagSeparator + 1);
-    stmt.bind(1, tag_key(filter.key, filter.min)).bind(2, filter.max.empty() ? past_key : tag_key(filter.key, filter.max));
-    while (stmt.step()) {
-      std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
-      bool listed = filter.values.empty() ||
-                    std::find(filter.values.begin(), filter.values.end(), value) != filter.values.end();
-      bool above = filter.min.empty() || (filter.strict ? value > filter.min : value >= filter.min);
-      bool below = filter.max.empty() || (filter.strict ? value < filter.max : value <= filter.max);
-      if (listed && above && below) GL_TRY(add(stmt.column_view(1)));
-    }
-    GL_TRY(stmt.status());
+    return {};
   }
+  // A range: the key's values in tag order, kept when within the bounds.
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag >= ?1 AND tag <= ?2"));
+  std::string past_key = filter.key + static_cast<char>(kTagSeparator + 1);
+  stmt.bind(1, tag_key(filter.key, filter.min)).bind(2, filter.max.empty() ? past_key : tag_key(filter.key, filter.max));
+  while (stmt.step()) {
+    std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
+    bool listed = filter.values.empty() ||
+                  std::find(filter.values.begin(), filter.values.end(), value) != filter.values.end();
+    bool above = filter.min.empty() || (filter.strict ? value > filter.min : value >= filter.min);
+    bool below = filter.max.empty() || (filter.strict ? value < filter.max : value <= filter.max);
+    if (listed && above && below) GL_TRY(visit_list(stmt.column_view(1)));
+  }
+  return stmt.status();
+}
+
+Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
+  std::vector<int64_t> ids;
+  GL_TRY(scan_tagged(filter, [&](int64_t id) { ids.push_back(id); }));
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;

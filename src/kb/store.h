@@ -76,6 +76,9 @@ class Store {
   // called when no chunk has the term).
   Status scan_postings(const std::string& term, const std::function<void(PostingCursor&)>& visit);
   Result<std::vector<int64_t>> filtered_chunks(const TagFilter& filter);
+  // Calls `visit` with the id of every chunk that passes the filter, in no
+  // particular order; an id may come more than once.
+  Status scan_tagged(const TagFilter& filter, const std::function<void(int64_t)>& visit);
   Result<LexicalStats> lexical_stats();
 
   Result<StoreStats> stats();

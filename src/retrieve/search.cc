@@ -112,12 +112,25 @@ class Scorer {
                         : 1.0;
   }
 
-  // Only chunks in `ids` (sorted) may score.
-  void restrict_to(const std::vector<int64_t>& ids) {
-    allowed_.assign(scores_.size(), false);
-    for (int64_t id : ids)
-      if (id >= 0 && static_cast<size_t>(id) < allowed_.size()) allowed_[static_cast<size_t>(id)] = true;
+  // Only chunks that pass every filter may score: each filter marks its
+  // chunks once (the stamp) and a chunk is allowed when all did.
+  Status restrict_to(kb::Store& store, const std::vector<kb::TagFilter>& filters) {
+    auto& passed = counts();
+    auto& stamp = stamps();
+    passed.assign(scores_.size(), 0);
+    stamp.assign(scores_.size(), 0);
+    for (size_t f = 0; f < filters.size(); ++f) {
+      auto mark = static_cast<uint8_t>(f + 1);
+      GL_TRY(store.scan_tagged(filters[f], [&](int64_t id) {
+        auto i = static_cast<size_t>(id);
+        if (id < 0 || i >= passed.size() || stamp[i] == mark) return;
+        stamp[i] = mark;
+        passed[i]++;
+      }));
+    }
+    required_ = static_cast<uint8_t>(filters.size());
     restricted_ = true;
+    return {};
   }
 
   void add(kb::PostingCursor& postings) {
@@ -133,7 +146,7 @@ class Scorer {
     kb::Posting p;
     while (postings.next(p)) {
       auto id = static_cast<size_t>(p.chunk_id);
-      if (id >= size || (restricted_ && !allowed_[id])) continue;
+      if (id >= size || (restricted_ && counts()[id] != required_)) continue;
       float tf = w_text * static_cast<float>(p.tf[kb::kTextField]) /
                  (c0 + text_c1 * static_cast<float>(p.lengths[kb::kTextField]));
       if (p.tf[kb::kHeadingsField])
@@ -162,31 +175,23 @@ class Scorer {
     thread_local std::vector<float> scores;
     return scores;
   }
+  static std::vector<uint8_t>& counts() {
+    thread_local std::vector<uint8_t> passed;
+    return passed;
+  }
+  static std::vector<uint8_t>& stamps() {
+    thread_local std::vector<uint8_t> stamp;
+    return stamp;
+  }
 
   kb::LexicalStats stats_;
   RankWeights weights_;
   double average_[kb::kFieldCount] = {};
   std::vector<float>& scores_;
-  std::vector<bool> allowed_;
+  uint8_t required_ = 0;
   bool restricted_ = false;
   std::vector<size_t> touched_;
 };
-
-// Chunks passing every filter: the intersection of each filter's list.
-Result<std::vector<int64_t>> filtered(kb::Store& store, const std::vector<kb::TagFilter>& filters) {
-  std::vector<int64_t> ids;
-  for (size_t i = 0; i < filters.size(); ++i) {
-    GL_ASSIGN_OR_RETURN(auto list, store.filtered_chunks(filters[i]));
-    if (i == 0) {
-      ids = std::move(list);
-      continue;
-    }
-    std::vector<int64_t> both;
-    std::set_intersection(ids.begin(), ids.end(), list.begin(), list.end(), std::back_inserter(both));
-    ids = std::move(both);
-  }
-  return ids;
-}
 
 }  // namespace
 
@@ -197,11 +202,8 @@ Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
   if (terms.empty()) return std::vector<Hit>{};
   GL_ASSIGN_OR_RETURN(auto stats, store.lexical_stats());
   Scorer scorer(stats, options.weights);
-  if (!options.filters.empty()) {
-    GL_ASSIGN_OR_RETURN(auto allowed, filtered(store, options.filters));
-    if (allowed.empty()) return std::vector<Hit>{};
-    scorer.restrict_to(allowed);
-  }
+  if (options.filters.size() > 250) return make_error("too many filters (at most 250)");
+  if (!options.filters.empty()) GL_TRY(scorer.restrict_to(store, options.filters));
   for (const auto& term : terms)
     GL_TRY(store.scan_postings(term, [&](kb::PostingCursor& postings) { scorer.add(postings); }));
   auto best = scorer.top(options.k);
