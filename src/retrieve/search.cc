@@ -1,5 +1,7 @@
 #include "retrieve/search.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -158,6 +160,19 @@ class Scorer {
     }
   }
 
+  // Multiplies the scores of the given chunks (those about a product the
+  // question names) by `factor`.
+  Status boost(kb::Store& store, const kb::TagFilter& filter, float factor) {
+    auto& stamp = stamps();
+    stamp.assign(scores_.size(), 0);
+    return store.scan_tagged(filter, [&](int64_t id) {
+      auto i = static_cast<size_t>(id);
+      if (id < 0 || i >= scores_.size() || stamp[i]) return;
+      stamp[i] = 1;
+      scores_[i] *= factor;
+    });
+  }
+
   // The k best (chunk id, score), best first; ties go to the older chunk.
   std::vector<std::pair<int64_t, double>> top(int k) {
     auto better = [&](size_t a, size_t b) { return scores_[a] != scores_[b] ? scores_[a] > scores_[b] : a < b; };
@@ -193,6 +208,28 @@ class Scorer {
   std::vector<size_t> touched_;
 };
 
+// Product names (from the knowledge base's ingest settings) that the
+// question mentions as whole words, lowercased as product tags are.
+std::vector<std::string> products_named(kb::Store& store, std::string_view question) {
+  std::vector<std::string> named;
+  auto settings = store.meta("ingest_config");
+  if (!settings) return named;
+  auto j = nlohmann::json::parse(*settings, nullptr, false);
+  if (j.is_discarded() || !j.contains("products") || !j["products"].is_array()) return named;
+  std::string q = " " + core::to_lower(question) + " ";
+  for (char& c : q)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) c = ' ';
+  for (const auto& p : j["products"]) {
+    if (!p.is_string()) continue;
+    std::string name = core::to_lower(p.get<std::string>());
+    std::string spaced = " " + name + " ";
+    for (char& c : spaced)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) c = ' ';
+    if (q.find(spaced) != std::string::npos) named.push_back(name);
+  }
+  return named;
+}
+
 }  // namespace
 
 Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
@@ -206,6 +243,13 @@ Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
   if (!options.filters.empty()) GL_TRY(scorer.restrict_to(store, options.filters));
   for (const auto& term : terms)
     GL_TRY(store.scan_postings(term, [&](kb::PostingCursor& postings) { scorer.add(postings); }));
+  if (options.weights.product_boost > 0) {
+    auto named = products_named(store, question);
+    if (!named.empty()) {
+      kb::TagFilter about{"product", named, {}, {}, false};
+      GL_TRY(scorer.boost(store, about, static_cast<float>(1.0 + options.weights.product_boost)));
+    }
+  }
   auto best = scorer.top(options.k);
   std::vector<int64_t> ids;
   for (const auto& [id, score] : best) ids.push_back(id);

@@ -40,6 +40,10 @@ struct RankWeights {
   double codes = 4.0;
   double k1 = 1.2;
   double b = 0.75;  // length normalisation of text and headings
+  // A question that names a product (from the ingest settings' product
+  // list, e.g. "on Pro, ...") lifts the chunks tagged with that product by
+  // this fraction; pages for every plan ("all") are not lifted.
+  double product_boost = 0.3;
 };
 
 struct SearchOptions {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "ingest/ingest.h"
@@ -126,6 +127,28 @@ TEST_F(SearchTest, RandomFiltersNeverLetAChunkOutside) {
       }
     }
   }
+}
+
+TEST(ProductBoost, AQuestionNamingAPlanPrefersThatPlansPage) {
+  TempDir dir;
+  // Same text, titles that name no plan: only the product tag differs.
+  const std::map<std::string, std::string> page_of = {{"pro", "p1.md"}, {"starter", "p2.md"}, {"enterprise", "p3.md"}};
+  for (const auto& [plan, page] : page_of)
+    dir.write("docs/" + page, "---\nproduct: " + plan + "\n---\nThe storage limit is set per workspace.\n");
+  auto store = kb::Store::open(dir / "kb.db");
+  ASSERT_TRUE(store.ok());
+  ingest::IngestOptions options;
+  options.config.products = {"Starter", "Pro", "Enterprise"};
+  ASSERT_TRUE(ingest::ingest_folder(**store, dir / "docs", options).ok());
+  for (const std::string plan : {"starter", "pro", "enterprise"}) {
+    auto hits = search(**store, "What is the storage limit on " + plan + "?", {});
+    ASSERT_EQ(hits->size(), 3u);
+    EXPECT_EQ(hits->at(0).path, page_of.at(plan));
+  }
+  SearchOptions no_boost;
+  no_boost.weights.product_boost = 0;
+  auto plain = search(**store, "What is the storage limit on starter?", no_boost);
+  EXPECT_DOUBLE_EQ(plain->at(0).score, plain->at(2).score);  // the same text scores the same
 }
 
 TEST(Filters, BadFiltersNameTheFilter) {
