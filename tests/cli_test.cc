@@ -57,8 +57,9 @@ class Example : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir;
     kb_ = *dir_ / "acme.db";
-    auto run = groundline({"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_,
-                           "--json"}, *dir_);
+    auto run = groundline(
+        {"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_, "--json"},
+        *dir_);
     ASSERT_EQ(run.code, 0) << run.err;
     report_ = json::parse(run.out);
   }
@@ -124,7 +125,8 @@ TEST_F(Example, InspectListsDocumentsAndShowsNumberedLines) {
 }
 
 TEST_F(Example, EvalReportsRecallOnTheLabelledQuestions) {
-  auto run = groundline({"eval", "--kb", kb_, "--questions", kExample + "/questions.jsonl", "-k", "5", "--json"}, *dir_);
+  auto run = groundline(
+      {"eval", "--kb", kb_, "--questions", kExample + "/questions.jsonl", "-k", "5", "--json"}, *dir_);
   ASSERT_EQ(run.code, 0) << run.err;
   auto j = json::parse(run.out);
   EXPECT_GE(j["overall"]["questions"].get<int>(), 200);
@@ -134,8 +136,9 @@ TEST_F(Example, EvalReportsRecallOnTheLabelledQuestions) {
 }
 
 TEST_F(Example, ReingestOfTheUnchangedExampleDoesNoWork) {
-  auto run = groundline({"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_, "--json"},
-                        *dir_);
+  auto run = groundline(
+      {"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_, "--json"},
+      *dir_);
   ASSERT_EQ(run.code, 0) << run.err;
   auto j = json::parse(run.out);
   EXPECT_EQ(j["unchanged"], report_["added"]);
@@ -159,7 +162,8 @@ TEST(Cli, BadFilesAreNamedWithReasonsAndTheExitStatusSaysSo) {
 TEST(Cli, UsageErrorsAndMissingKnowledgeBase) {
   TempDir dir;
   EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).code, 2);
-  EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).err.find("missing.db") != std::string::npos,
+  EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).err.find("missing.db") !=
+                std::string::npos,
             true);
   EXPECT_EQ(groundline({"search"}, dir).code, 2);
   EXPECT_EQ(groundline({"ingest", dir / "nowhere", "--kb", dir / "kb.db"}, dir).code, 2);
@@ -178,7 +182,8 @@ TEST(Cli, InterruptedIngestLeavesTheKnowledgeBaseUnchanged) {
   dir.write("docs/a.md", "# A\n\nfirst\n");
   ASSERT_EQ(groundline({"ingest", dir / "docs", "--kb", dir / "kb.db"}, dir).code, 0);
   std::string body;
-  for (int p = 0; p < 3000; ++p) body += "Paragraph " + std::to_string(p) + " says something about seats.\n\n";
+  for (int p = 0; p < 3000; ++p)
+    body += "Paragraph " + std::to_string(p) + " says something about seats.\n\n";
   for (int f = 0; f < 200; ++f) dir.write("docs/big" + std::to_string(f) + ".md", body);
   pid_t child = fork();
   ASSERT_GE(child, 0);

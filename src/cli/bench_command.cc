@@ -35,7 +35,8 @@ nlohmann::json latency_json(const eval::LatencySummary& s) {
 int run_bench(BenchArgs& args) {
   auto& o = args.options;
   auto tmp = std::filesystem::temp_directory_path();
-  if (o.folder.empty()) o.folder = (tmp / ("groundline-bench-" + std::to_string(static_cast<int>(o.megabytes)) + "mb")).string();
+  if (o.folder.empty())
+    o.folder = (tmp / ("groundline-bench-" + std::to_string(static_cast<int>(o.megabytes)) + "mb")).string();
   if (o.kb.empty()) o.kb = (tmp / "groundline-bench.db").string();
   o.log = [](const std::string& line) { std::cerr << "bench: " << line << "\n"; };
   auto report = eval::run_bench(o);
@@ -45,10 +46,16 @@ int run_bench(BenchArgs& args) {
   double reingest_pct = 100.0 * r.reingest_seconds / r.ingest_seconds;
   std::string machine = cpu_name() + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads";
   if (args.json) {
-    print_json({{"machine", machine}, {"files", r.files}, {"megabytes", r.megabytes}, {"chunks", r.chunks},
-                {"ingest_seconds", r.ingest_seconds}, {"ingest_mb_per_s", mb_s},
-                {"reingest_seconds", r.reingest_seconds}, {"reingest_percent", reingest_pct},
-                {"queries", o.queries}, {"search", latency_json(r.search)},
+    print_json({{"machine", machine},
+                {"files", r.files},
+                {"megabytes", r.megabytes},
+                {"chunks", r.chunks},
+                {"ingest_seconds", r.ingest_seconds},
+                {"ingest_mb_per_s", mb_s},
+                {"reingest_seconds", r.reingest_seconds},
+                {"reingest_percent", reingest_pct},
+                {"queries", o.queries},
+                {"search", latency_json(r.search)},
                 {"search_one_filter", latency_json(r.search_filtered)},
                 {"search_two_filters", latency_json(r.search_two_filters)}});
     return kOk;
@@ -73,11 +80,13 @@ int run_bench(BenchArgs& args) {
 void add_bench_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Measure ingest and search speed on a generated corpus");
-  cmd->add_option("--mb", args->options.megabytes, "Corpus size in MB")->capture_default_str()
+  cmd->add_option("--mb", args->options.megabytes, "Corpus size in MB")
+      ->capture_default_str()
       ->check(CLI::Range(0.1, 10000.0));
   cmd->add_option("--corpus", args->options.folder, "Corpus folder (generated when missing, then kept)");
   cmd->add_option("--kb", args->options.kb, "Knowledge base file to create (replaced)");
-  cmd->add_option("--queries", args->options.queries, "Searches per measurement")->capture_default_str()
+  cmd->add_option("--queries", args->options.queries, "Searches per measurement")
+      ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--threads", args->options.threads, "Ingest threads (default: one per core)");
   cmd->add_flag("--json", args->json, "Print as JSON");

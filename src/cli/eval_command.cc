@@ -27,8 +27,9 @@ nlohmann::json score_json(const eval::RetrievalScore& s) {
 }
 
 void print_score(const std::string& name, const eval::RetrievalScore& s) {
-  std::printf("%-16s %5d %8.3f %8.3f %8.3f %8.3f %8.3f\n", name.c_str(), s.questions, s.recall_at(s.found_at_1),
-              s.recall_at(s.found_at_3), s.recall_at(s.found_at_5), s.recall_at(s.found_at_k), s.mrr());
+  std::printf("%-16s %5d %8.3f %8.3f %8.3f %8.3f %8.3f\n", name.c_str(), s.questions,
+              s.recall_at(s.found_at_1), s.recall_at(s.found_at_3), s.recall_at(s.found_at_5),
+              s.recall_at(s.found_at_k), s.mrr());
 }
 
 int run_eval(const EvalArgs& args) {
@@ -39,8 +40,11 @@ int run_eval(const EvalArgs& args) {
   auto report = eval::evaluate_retrieval(**store, *questions, args.k);
   if (!report.ok()) return fail(report.message());
   if (args.json) {
-    nlohmann::json out = {{"questions_file", args.questions}, {"k", args.k}, {"overall", score_json(report->overall)},
-                          {"search_ms_median", report->median_ms}, {"search_ms_p99", report->p99_ms}};
+    nlohmann::json out = {{"questions_file", args.questions},
+                          {"k", args.k},
+                          {"overall", score_json(report->overall)},
+                          {"search_ms_median", report->median_ms},
+                          {"search_ms_p99", report->p99_ms}};
     for (const auto& [type, s] : report->by_type) out["by_type"][type] = score_json(s);
     out["misses"] = nlohmann::json::array();
     for (const auto& m : report->misses)
@@ -48,10 +52,11 @@ int run_eval(const EvalArgs& args) {
     print_json(out);
     return kOk;
   }
-  std::printf("retrieval over %s (answerable questions; found = a top-k chunk overlaps a gold line range)\n\n",
-              args.questions.c_str());
-  std::printf("%-16s %5s %8s %8s %8s %7s@%d %8s\n", "type", "n", "recall@1", "recall@3", "recall@5", "recall", args.k,
-              "MRR");
+  std::printf(
+      "retrieval over %s (answerable questions; found = a top-k chunk overlaps a gold line range)\n\n",
+      args.questions.c_str());
+  std::printf("%-16s %5s %8s %8s %8s %7s@%d %8s\n", "type", "n", "recall@1", "recall@3", "recall@5", "recall",
+              args.k, "MRR");
   for (const auto& [type, s] : report->by_type) print_score(type, s);
   print_score("all", report->overall);
   std::printf("\nsearch latency: median %.2f ms, p99 %.2f ms\n", report->median_ms, report->p99_ms);

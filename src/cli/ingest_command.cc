@@ -16,7 +16,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+}
 
 struct IngestArgs {
   std::string folder;
@@ -49,27 +51,36 @@ Result<ingest::IngestConfig> resolve_config(const IngestArgs& args, kb::Store& s
 void show_progress(const ingest::IngestProgress& p) {
   double mb = static_cast<double>(p.bytes_done) / (1 << 20);
   double rate = p.seconds > 0 ? static_cast<double>(p.chunks) / p.seconds : 0;
-  std::fprintf(stderr, "\r%zu/%zu files  %.1f MB  %lld chunks  %.0f chunks/s   ", p.files_done,
-               p.files_total, mb, static_cast<long long>(p.chunks), rate);
+  std::fprintf(stderr, "\r%zu/%zu files  %.1f MB  %lld chunks  %.0f chunks/s   ", p.files_done, p.files_total,
+               mb, static_cast<long long>(p.chunks), rate);
 }
 
 nlohmann::json report_json(const ingest::IngestReport& r, const std::string& kb) {
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& f : r.failures) failures.push_back({{"file", f.path}, {"reason", f.reason}});
-  return {{"kb", kb},           {"files", r.files},         {"added", r.added},
-          {"updated", r.updated}, {"rechunked", r.rechunked}, {"unchanged", r.unchanged},
-          {"deleted", r.deleted}, {"skipped", r.skipped},     {"bytes_read", r.bytes_read},
-          {"chunks_written", r.chunks_written}, {"seconds", r.seconds},
-          {"cancelled", r.cancelled}, {"failed", r.failures.size()}, {"failures", failures}};
+  return {{"kb", kb},
+          {"files", r.files},
+          {"added", r.added},
+          {"updated", r.updated},
+          {"rechunked", r.rechunked},
+          {"unchanged", r.unchanged},
+          {"deleted", r.deleted},
+          {"skipped", r.skipped},
+          {"bytes_read", r.bytes_read},
+          {"chunks_written", r.chunks_written},
+          {"seconds", r.seconds},
+          {"cancelled", r.cancelled},
+          {"failed", r.failures.size()},
+          {"failures", failures}};
 }
 
 void print_summary(const ingest::IngestReport& r, const IngestArgs& args) {
   double mb = static_cast<double>(r.bytes_read) / (1 << 20);
-  std::printf("ingested %s into %s: %zu files (%zu added, %zu updated, %zu re-chunked, %zu unchanged, "
-              "%zu deleted, %zu failed, %zu skipped), %lld chunks written, %.1f MB read in %.2f s",
-              args.folder.c_str(), args.kb.c_str(), r.files, r.added, r.updated, r.rechunked,
-              r.unchanged, r.deleted, r.failures.size(), r.skipped,
-              static_cast<long long>(r.chunks_written), mb, r.seconds);
+  std::printf(
+      "ingested %s into %s: %zu files (%zu added, %zu updated, %zu re-chunked, %zu unchanged, "
+      "%zu deleted, %zu failed, %zu skipped), %lld chunks written, %.1f MB read in %.2f s",
+      args.folder.c_str(), args.kb.c_str(), r.files, r.added, r.updated, r.rechunked, r.unchanged, r.deleted,
+      r.failures.size(), r.skipped, static_cast<long long>(r.chunks_written), mb, r.seconds);
   if (r.seconds > 0 && mb > 0) std::printf(" (%.1f MB/s)", mb / r.seconds);
   std::printf("\n");
 }
@@ -92,7 +103,8 @@ int run_ingest(const IngestArgs& args) {
   std::signal(SIGTERM, previous_term);
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!report.ok()) return fail(report.message());
-  for (const auto& f : report->failures) std::cerr << args.folder << "/" << f.path << ": " << f.reason << "\n";
+  for (const auto& f : report->failures)
+    std::cerr << args.folder << "/" << f.path << ": " << f.reason << "\n";
   if (report->cancelled) {
     std::cerr << "groundline: interrupted; the knowledge base is unchanged\n";
     return 130;
@@ -108,11 +120,13 @@ int run_ingest(const IngestArgs& args) {
 
 void add_ingest_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<IngestArgs>();
-  auto* cmd = app.add_subcommand("ingest", "Add a folder of Markdown, HTML, text and PDF files to a knowledge base");
+  auto* cmd =
+      app.add_subcommand("ingest", "Add a folder of Markdown, HTML, text and PDF files to a knowledge base");
   cmd->add_option("folder", args->folder, "Folder (or single file) to ingest")->required();
   cmd->add_option("--kb", args->kb, "Knowledge base file (SQLite)")->capture_default_str();
   cmd->add_option("--config", args->config, "Ingest settings (groundline.yaml)");
-  cmd->add_option("--chunk-tokens", args->chunk_tokens, "Tokens per chunk (default 300)")->check(CLI::Range(8, 100000));
+  cmd->add_option("--chunk-tokens", args->chunk_tokens, "Tokens per chunk (default 300)")
+      ->check(CLI::Range(8, 100000));
   cmd->add_option("--chunk-overlap", args->chunk_overlap, "Tokens shared by consecutive chunks (default 50)")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--max-file-mb", args->max_file_mb, "Refuse files larger than this (default 50)")

@@ -18,10 +18,18 @@ struct InspectArgs {
 };
 
 nlohmann::json document_json(const kb::DocumentRecord& d) {
-  return {{"id", d.id},         {"path", d.path},   {"kind", d.kind},
-          {"title", d.title},   {"version", d.current_version}, {"versions", d.version_count},
-          {"lines", d.line_count}, {"chunks", d.chunk_count}, {"deleted", d.deleted},
-          {"size", d.size},     {"content_hash", d.content_hash}, {"tags", tags_json(d.tags)}};
+  return {{"id", d.id},
+          {"path", d.path},
+          {"kind", d.kind},
+          {"title", d.title},
+          {"version", d.current_version},
+          {"versions", d.version_count},
+          {"lines", d.line_count},
+          {"chunks", d.chunk_count},
+          {"deleted", d.deleted},
+          {"size", d.size},
+          {"content_hash", d.content_hash},
+          {"tags", tags_json(d.tags)}};
 }
 
 // "12-30" -> {12, 30}; "7" -> {7, 7}.
@@ -43,8 +51,10 @@ int list_documents(kb::Store& store, bool json) {
   if (json) {
     nlohmann::json out = {{"documents", nlohmann::json::array()}};
     for (const auto& d : *docs) out["documents"].push_back(document_json(d));
-    out["stats"] = {{"documents", stats->documents}, {"deleted", stats->deleted_documents},
-                    {"versions", stats->versions},   {"chunks", stats->chunks},
+    out["stats"] = {{"documents", stats->documents},
+                    {"deleted", stats->deleted_documents},
+                    {"versions", stats->versions},
+                    {"chunks", stats->chunks},
                     {"lines", stats->lines}};
     nlohmann::json tags = nlohmann::json::object();
     for (const auto& [tag, count] : stats->tag_counts) tags[tag.key][tag.value] = count;
@@ -56,11 +66,12 @@ int list_documents(kb::Store& store, bool json) {
               static_cast<long long>(stats->documents), static_cast<long long>(stats->deleted_documents),
               static_cast<long long>(stats->versions), static_cast<long long>(stats->chunks),
               static_cast<long long>(stats->lines));
-  std::printf("%5s  %-48s %-8s %4s %6s %6s  %s\n", "id", "document", "kind", "ver", "lines", "chunks", "tags");
+  std::printf("%5s  %-48s %-8s %4s %6s %6s  %s\n", "id", "document", "kind", "ver", "lines", "chunks",
+              "tags");
   for (const auto& d : *docs) {
     std::printf("%5lld  %-48s %-8s %4d %6d %6d  %s%s\n", static_cast<long long>(d.id), d.path.c_str(),
-                d.kind.c_str(), d.current_version, d.line_count, d.chunk_count,
-                d.deleted ? "[deleted] " : "", format_tags(d.tags).c_str());
+                d.kind.c_str(), d.current_version, d.line_count, d.chunk_count, d.deleted ? "[deleted] " : "",
+                format_tags(d.tags).c_str());
   }
   std::map<std::string, std::string> by_key;
   for (const auto& [tag, count] : stats->tag_counts) {
@@ -80,16 +91,18 @@ int show_lines(kb::Store& store, const kb::DocumentRecord& d, const InspectArgs&
   if (!text.ok()) return fail(text.message());
   int last = std::min(range->second, static_cast<int>(text->lines.size()));
   if (range->first > last)
-    return fail(d.path + " v" + std::to_string(text->version) + " has " +
-                std::to_string(text->lines.size()) + " lines");
+    return fail(d.path + " v" + std::to_string(text->version) + " has " + std::to_string(text->lines.size()) +
+                " lines");
   if (args.json) {
     nlohmann::json lines = nlohmann::json::array();
-    for (int i = range->first; i <= last; ++i) lines.push_back({{"line", i}, {"text", text->lines[static_cast<size_t>(i - 1)]}});
+    for (int i = range->first; i <= last; ++i)
+      lines.push_back({{"line", i}, {"text", text->lines[static_cast<size_t>(i - 1)]}});
     print_json({{"doc", d.path}, {"version", text->version}, {"lines", lines}});
     return kOk;
   }
   std::printf("%s v%d, lines %d-%d\n", d.path.c_str(), text->version, range->first, last);
-  for (int i = range->first; i <= last; ++i) std::printf("%5d | %s\n", i, text->lines[static_cast<size_t>(i - 1)].c_str());
+  for (int i = range->first; i <= last; ++i)
+    std::printf("%5d | %s\n", i, text->lines[static_cast<size_t>(i - 1)].c_str());
   return kOk;
 }
 
@@ -103,19 +116,23 @@ int show_document(kb::Store& store, const InspectArgs& args) {
     auto out = document_json(*d);
     out["chunks"] = nlohmann::json::array();
     for (const auto& c : *chunks)
-      out["chunks"].push_back({{"id", c.id}, {"first_line", c.chunk.first_line}, {"last_line", c.chunk.last_line},
-                               {"tokens", c.chunk.token_count}, {"heading_path", c.chunk.heading_path},
+      out["chunks"].push_back({{"id", c.id},
+                               {"first_line", c.chunk.first_line},
+                               {"last_line", c.chunk.last_line},
+                               {"tokens", c.chunk.token_count},
+                               {"heading_path", c.chunk.heading_path},
                                {"tags", tags_json(c.chunk.tags)}});
     print_json(out);
     return kOk;
   }
-  std::printf("%s  (id %lld, %s%s)\n  title: %s\n  version %d of %d, %d lines, %d chunks, hash %s\n  tags: %s\n",
-              d->path.c_str(), static_cast<long long>(d->id), d->kind.c_str(), d->deleted ? ", deleted" : "",
-              d->title.c_str(), d->current_version, d->version_count, d->line_count, d->chunk_count,
-              d->content_hash.substr(0, 16).c_str(), format_tags(d->tags).c_str());
+  std::printf(
+      "%s  (id %lld, %s%s)\n  title: %s\n  version %d of %d, %d lines, %d chunks, hash %s\n  tags: %s\n",
+      d->path.c_str(), static_cast<long long>(d->id), d->kind.c_str(), d->deleted ? ", deleted" : "",
+      d->title.c_str(), d->current_version, d->version_count, d->line_count, d->chunk_count,
+      d->content_hash.substr(0, 16).c_str(), format_tags(d->tags).c_str());
   for (const auto& c : *chunks)
-    std::printf("  chunk %lld  lines %d-%d  %d tokens  %s\n", static_cast<long long>(c.id), c.chunk.first_line,
-                c.chunk.last_line, c.chunk.token_count, c.chunk.heading_path.c_str());
+    std::printf("  chunk %lld  lines %d-%d  %d tokens  %s\n", static_cast<long long>(c.id),
+                c.chunk.first_line, c.chunk.last_line, c.chunk.token_count, c.chunk.heading_path.c_str());
   return kOk;
 }
 
@@ -130,7 +147,8 @@ int run_inspect(const InspectArgs& args) {
 
 void add_inspect_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InspectArgs>();
-  auto* cmd = app.add_subcommand("inspect", "Show what a knowledge base holds: documents, versions, chunks, tags");
+  auto* cmd =
+      app.add_subcommand("inspect", "Show what a knowledge base holds: documents, versions, chunks, tags");
   cmd->add_option("doc", args->doc, "A document (path or id) to show in detail");
   cmd->add_option("--kb", args->kb, "Knowledge base file")->capture_default_str();
   cmd->add_option("--lines", args->lines, "Print these numbered lines of the document, e.g. 12-30");

@@ -12,8 +12,8 @@ int fail(const std::string& message) {
 
 Result<std::unique_ptr<kb::Store>> open_kb(const std::string& path, bool read_only) {
   if (read_only && !std::filesystem::exists(path))
-    return make_error(path + ": no knowledge base here (create one with `groundline ingest DIR --kb " +
-                      path + "`)");
+    return make_error(path + ": no knowledge base here (create one with `groundline ingest DIR --kb " + path +
+                      "`)");
   auto store = kb::Store::open(path, read_only);
   if (!store.ok()) return make_error(path + ": " + store.message());
   return store;

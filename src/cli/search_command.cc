@@ -18,11 +18,16 @@ struct SearchArgs {
 };
 
 nlohmann::json hit_json(const retrieve::Hit& h) {
-  return {{"doc", h.path},          {"title", h.title},
-          {"version", h.version},   {"first_line", h.first_line},
-          {"last_line", h.last_line}, {"heading_path", h.heading_path},
-          {"tags", tags_json(h.tags)}, {"score", h.score},
-          {"chunk_id", h.chunk_id}, {"text", h.text}};
+  return {{"doc", h.path},
+          {"title", h.title},
+          {"version", h.version},
+          {"first_line", h.first_line},
+          {"last_line", h.last_line},
+          {"heading_path", h.heading_path},
+          {"tags", tags_json(h.tags)},
+          {"score", h.score},
+          {"chunk_id", h.chunk_id},
+          {"text", h.text}};
 }
 
 void print_hits(const std::vector<retrieve::Hit>& hits) {

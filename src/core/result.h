@@ -29,7 +29,9 @@ class Status {
   bool failed_ = false;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+  return Error{std::move(message)};
+}
 
 template <class T>
 class Result {
@@ -70,9 +72,9 @@ class Result {
 }  // namespace groundline
 
 // Returns the error of a failed Status or Result from the enclosing function.
-#define GL_TRY(expr)                          \
-  do {                                        \
-    auto gl_try_outcome_ = (expr);            \
+#define GL_TRY(expr)                                           \
+  do {                                                         \
+    auto gl_try_outcome_ = (expr);                             \
     if (!gl_try_outcome_.ok()) return gl_try_outcome_.error(); \
   } while (0)
 
@@ -80,7 +82,7 @@ class Result {
 #define GL_CONCAT(a, b) GL_CONCAT_INNER(a, b)
 // Declares `decl` from a Result's value, or returns its error.
 #define GL_ASSIGN_OR_RETURN(decl, expr) GL_ASSIGN_IMPL(GL_CONCAT(gl_result_, __LINE__), decl, expr)
-#define GL_ASSIGN_IMPL(tmp, decl, expr)  \
-  auto tmp = (expr);                     \
-  if (!tmp.ok()) return tmp.error();     \
+#define GL_ASSIGN_IMPL(tmp, decl, expr) \
+  auto tmp = (expr);                    \
+  if (!tmp.ok()) return tmp.error();    \
   decl = std::move(tmp).value()

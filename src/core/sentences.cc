@@ -9,10 +9,18 @@ namespace groundline::core {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
-bool is_closer(char c) { return c == '"' || c == '\'' || c == ')' || c == ']' || c == '*' || c == '_'; }
-bool is_lower_ascii(char c) { return c >= 'a' && c <= 'z'; }
-bool is_upper_ascii(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+bool is_closer(char c) {
+  return c == '"' || c == '\'' || c == ')' || c == ']' || c == '*' || c == '_';
+}
+bool is_lower_ascii(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_upper_ascii(char c) {
+  return c >= 'A' && c <= 'Z';
+}
 
 // The word right before the period at `dot` (letters and inner periods).
 std::string_view word_before(std::string_view text, size_t dot) {
@@ -27,10 +35,10 @@ std::string_view word_before(std::string_view text, size_t dot) {
 
 bool is_abbreviation(std::string_view word) {
   static const std::unordered_set<std::string> kAbbreviations = {
-      "e.g", "i.e", "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "vs", "approx", "fig", "cf",
-      "al", "st", "no", "nos", "vol", "ref", "dept", "est", "min", "max", "incl", "excl",
-      "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s",
-      "a.m", "p.m", "ca", "resp", "corp", "ltd", "co"};
+      "e.g",  "i.e", "mr",  "mrs", "ms",  "dr",   "prof", "sr",   "jr",  "vs",   "approx", "fig",
+      "cf",   "al",  "st",  "no",  "nos", "vol",  "ref",  "dept", "est", "min",  "max",    "incl",
+      "excl", "jan", "feb", "mar", "apr", "jun",  "jul",  "aug",  "sep", "sept", "oct",    "nov",
+      "dec",  "u.s", "a.m", "p.m", "ca",  "resp", "corp", "ltd",  "co"};
   if (word.empty()) return false;
   if (word.size() == 1 && is_upper_ascii(word[0])) return true;  // an initial: "J. Smith"
   return kAbbreviations.count(to_lower(word)) != 0;

@@ -19,7 +19,9 @@ struct Case {
   std::vector<std::string> expected;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << '"' << c.text << '"'; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << '"' << c.text << '"';
+}
 
 class SentenceSplit : public ::testing::TestWithParam<Case> {};
 

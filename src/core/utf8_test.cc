@@ -22,7 +22,9 @@ TEST(NormalizeText, ComposesToNfc) {
 }
 
 TEST(NormalizeText, CollapsesSpacesButKeepsIndentation) {
-  auto lines = normalize_text("  a \t b\xC2\xA0\xC2\xA0" "c   \n\tcode");
+  auto lines = normalize_text(
+      "  a \t b\xC2\xA0\xC2\xA0"
+      "c   \n\tcode");
   ASSERT_TRUE(lines.ok());
   EXPECT_EQ((*lines)[0], "  a b c");
   EXPECT_EQ((*lines)[1], "    code");
@@ -41,7 +43,9 @@ TEST(NormalizeText, WhitespaceOnlyLineBecomesEmpty) {
 }
 
 TEST(NormalizeText, RejectsInvalidUtf8NamingLineAndColumn) {
-  auto lines = normalize_text("ok\nab\xFF" "cd\n");
+  auto lines = normalize_text(
+      "ok\nab\xFF"
+      "cd\n");
   ASSERT_FALSE(lines.ok());
   EXPECT_EQ(lines.message(), "invalid UTF-8 at line 2, column 3");
 }

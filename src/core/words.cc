@@ -18,7 +18,9 @@ bool is_ascii_word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Word character at pos (advancing pos), or false (pos advanced too).
 bool take_word_char(std::string_view text, size_t& pos) {
@@ -85,21 +87,21 @@ size_t next_word(std::string_view text, size_t pos, size_t& begin) {
 
 bool is_stopword(std::string_view w) {
   static const std::unordered_set<std::string_view> kStopwords = {
-      "a",     "an",    "and",   "are",   "as",    "at",    "be",    "been",  "but",
-      "by",    "can",   "could", "did",   "do",    "does",  "doing", "for",   "from",
-      "had",   "has",   "have",  "having", "he",   "her",   "here",  "hers",  "him",
-      "his",   "how",   "i",     "if",    "in",    "into",  "is",    "it",    "its",
-      "itself", "me",   "my",    "myself", "of",   "on",    "or",    "our",   "ours",
-      "she",   "should", "so",   "than",  "that",  "the",   "their", "theirs", "them",
-      "then",  "there", "these", "they",  "this",  "those", "to",    "too",   "us",
-      "was",   "we",    "were",  "what",  "when",  "where", "which", "while", "who",
-      "whom",  "why",   "will",  "with",  "would", "you",   "your",  "yours", "s",
-      "t",     "d",     "ll",    "m",     "re",    "ve",    "am",    "about", "also",
-      "just",  "very",  "any",   "some",  "such",  "each",  "other", "own",   "same",
-      "only",  "once",  "again", "further", "being", "both", "few",  "more",  "most",
-      "nor",   "off",   "out",   "over",  "under", "until", "up",    "down",  "own",
-      "yourself", "yourselves", "ourselves", "themselves", "himself", "herself", "im",
-      "dont",  "doesnt", "cant", "please", "hi", "hello", "thanks", "thank", "get", "got"};
+      "a",        "an",         "and",       "are",        "as",      "at",      "be",    "been",   "but",
+      "by",       "can",        "could",     "did",        "do",      "does",    "doing", "for",    "from",
+      "had",      "has",        "have",      "having",     "he",      "her",     "here",  "hers",   "him",
+      "his",      "how",        "i",         "if",         "in",      "into",    "is",    "it",     "its",
+      "itself",   "me",         "my",        "myself",     "of",      "on",      "or",    "our",    "ours",
+      "she",      "should",     "so",        "than",       "that",    "the",     "their", "theirs", "them",
+      "then",     "there",      "these",     "they",       "this",    "those",   "to",    "too",    "us",
+      "was",      "we",         "were",      "what",       "when",    "where",   "which", "while",  "who",
+      "whom",     "why",        "will",      "with",       "would",   "you",     "your",  "yours",  "s",
+      "t",        "d",          "ll",        "m",          "re",      "ve",      "am",    "about",  "also",
+      "just",     "very",       "any",       "some",       "such",    "each",    "other", "own",    "same",
+      "only",     "once",       "again",     "further",    "being",   "both",    "few",   "more",   "most",
+      "nor",      "off",        "out",       "over",       "under",   "until",   "up",    "down",   "own",
+      "yourself", "yourselves", "ourselves", "themselves", "himself", "herself", "im",    "dont",   "doesnt",
+      "cant",     "please",     "hi",        "hello",      "thanks",  "thank",   "get",   "got"};
   return kStopwords.count(w) != 0;
 }
 
@@ -115,8 +117,8 @@ class StemCache {
     auto it = cache_.find(word);
     if (it != cache_.end()) return it->second;
     if (cache_.size() > kMaxEntries) cache_.clear();
-    const sb_symbol* out = sb_stemmer_stem(
-        stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+    const sb_symbol* out = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+                                           static_cast<int>(word.size()));
     std::string stemmed = out ? std::string(reinterpret_cast<const char*>(out),
                                             static_cast<size_t>(sb_stemmer_length(stemmer_.get())))
                               : word;

@@ -25,11 +25,11 @@ const char* kCategories[] = {"billing", "authentication", "storage", "api", "adm
 class Vocabulary {
  public:
   Vocabulary(size_t size, std::mt19937& rng) {
-    static const char* kFunctionWords[] = {"the", "to", "a", "and", "of", "in", "is", "you", "for", "it",
-                                           "on", "your", "that", "with", "be", "can", "if", "are", "this",
-                                           "or", "as", "from", "by", "when", "an", "at", "not", "will"};
-    static const char* kSyllables[] = {"ka", "lo", "mi", "ten", "ra", "vo", "sil", "dor", "pe", "qu",
-                                       "an", "zu", "bri", "cel", "fa", "gon", "hi", "jor", "nex", "ost"};
+    static const char* kFunctionWords[] = {
+        "the", "to",  "a",  "and", "of",   "in", "is", "you",  "for", "it",   "on", "your", "that", "with",
+        "be",  "can", "if", "are", "this", "or", "as", "from", "by",  "when", "an", "at",   "not",  "will"};
+    static const char* kSyllables[] = {"ka", "lo", "mi",  "ten", "ra", "vo",  "sil", "dor", "pe",  "qu",
+                                       "an", "zu", "bri", "cel", "fa", "gon", "hi",  "jor", "nex", "ost"};
     std::uniform_int_distribution<int> syllable(0, 19), count(1, 4);
     double total = 0;
     for (size_t i = 0; i < size; ++i) {
@@ -72,15 +72,17 @@ std::string sentence(const Vocabulary& vocab, std::mt19937& rng) {
 
 std::string page(const Vocabulary& vocab, std::mt19937& rng, size_t target_bytes) {
   std::string out = "---\nproduct: " + std::string(kProducts[rng() % 3]) +
-                    "\ncategory: " + kCategories[rng() % 6] + "\nupdated: 202" + std::to_string(3 + rng() % 4) +
-                    "-0" + std::to_string(1 + rng() % 9) + "-1" + std::to_string(rng() % 10) + "\n---\n";
+                    "\ncategory: " + kCategories[rng() % 6] + "\nupdated: 202" +
+                    std::to_string(3 + rng() % 4) + "-0" + std::to_string(1 + rng() % 9) + "-1" +
+                    std::to_string(rng() % 10) + "\n---\n";
   out += "# " + vocab.draw(rng) + " " + vocab.draw(rng) + "\n\n";
   while (out.size() < target_bytes) {
     out += "## " + vocab.draw(rng) + " " + vocab.draw(rng) + " " + vocab.draw(rng) + "\n\n";
     int sentences = std::uniform_int_distribution<int>(4, 7)(rng);
     for (int s = 0; s < sentences; ++s) out += sentence(vocab, rng) + (s % 3 == 2 ? "\n" : " ");
     out += "\n\n";
-    if (rng() % 12 == 0) out += "| Plan | Limit |\n|---|---|\n| Pro | " + std::to_string(rng() % 500) + " |\n\n";
+    if (rng() % 12 == 0)
+      out += "| Plan | Limit |\n|---|---|\n| Pro | " + std::to_string(rng() % 500) + " |\n\n";
   }
   return out;
 }
@@ -144,7 +146,8 @@ Result<BenchReport> run_bench(const BenchOptions& options) {
     if (options.log) options.log(line);
   };
   if (!fs::exists(options.folder)) {
-    log("generating " + std::to_string(static_cast<int>(options.megabytes)) + " MB corpus in " + options.folder);
+    log("generating " + std::to_string(static_cast<int>(options.megabytes)) + " MB corpus in " +
+        options.folder);
     GL_TRY(generate_corpus(options.folder, options.megabytes, options.seed));
   }
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(options.kb + suffix);

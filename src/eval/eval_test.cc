@@ -17,7 +17,8 @@ TEST(Questions, ParsesEveryField) {
       "q.jsonl");
   ASSERT_TRUE(qs.ok()) << qs.message();
   ASSERT_EQ(qs->size(), 2u);
-  EXPECT_EQ((*qs)[0].filters, (std::vector<std::string>{"category=billing", "category=admin", "product=pro"}));
+  EXPECT_EQ((*qs)[0].filters,
+            (std::vector<std::string>{"category=billing", "category=admin", "product=pro"}));
   EXPECT_EQ((*qs)[0].gold[0].doc, "plans/pro.md");
   EXPECT_EQ((*qs)[0].gold[0].last_line, 4);
   EXPECT_EQ((*qs)[0].type, "plan");
@@ -30,15 +31,18 @@ TEST(Questions, ErrorsNameFileLineAndField) {
     ASSERT_FALSE(qs.ok()) << text;
     EXPECT_NE(qs.message().find(needle), std::string::npos) << qs.message();
   };
-  expect_error("{\"id\": \"a\", \"question\": \"x\", \"answerable\": false}\n{not json", "q.jsonl:2: not valid JSON");
+  expect_error("{\"id\": \"a\", \"question\": \"x\", \"answerable\": false}\n{not json",
+               "q.jsonl:2: not valid JSON");
   expect_error(R"({"question": "x"})", "missing field 'id'");
   expect_error(R"({"id": 5, "question": "x"})", "field 'id' must be text");
   expect_error(R"({"id": "a", "question": "x"})", "needs 'gold'");
   expect_error(R"({"id": "a", "question": "x", "gold": [{"doc": "d", "first_line": 5, "last_line": 2}]})",
                "not a line range");
   expect_error(R"({"id": "a", "question": "x", "answerable": false, "filters": {"k": 1}})", "filter 'k'");
-  expect_error("{\"id\": \"a\", \"question\": \"x\", \"answerable\": false}\n"
-               "{\"id\": \"a\", \"question\": \"y\", \"answerable\": false}", "q.jsonl:2: duplicate id");
+  expect_error(
+      "{\"id\": \"a\", \"question\": \"x\", \"answerable\": false}\n"
+      "{\"id\": \"a\", \"question\": \"y\", \"answerable\": false}",
+      "q.jsonl:2: duplicate id");
   EXPECT_TRUE(parse_questions("", "empty.jsonl")->empty());
 }
 

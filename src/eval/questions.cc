@@ -1,8 +1,7 @@
 #include "eval/questions.h"
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -48,9 +47,9 @@ Result<std::vector<GoldRange>> gold_of(const json& j) {
   if (it == j.end() || it->is_null()) return gold;
   if (!it->is_array()) return make_error("field 'gold' must be a list");
   for (const auto& g : *it) {
-    if (!g.is_object() || !g.contains("doc") || !g["doc"].is_string() ||
-        !g.contains("first_line") || !g["first_line"].is_number_integer() ||
-        !g.contains("last_line") || !g["last_line"].is_number_integer())
+    if (!g.is_object() || !g.contains("doc") || !g["doc"].is_string() || !g.contains("first_line") ||
+        !g["first_line"].is_number_integer() || !g.contains("last_line") ||
+        !g["last_line"].is_number_integer())
       return make_error("each 'gold' entry needs doc (text), first_line and last_line (numbers)");
     GoldRange r{g["doc"].get<std::string>(), g["first_line"].get<int>(), g["last_line"].get<int>()};
     if (r.first_line < 1 || r.last_line < r.first_line)

@@ -56,7 +56,8 @@ Result<RetrievalReport> evaluate_retrieval(kb::Store& store, const std::vector<L
     options.filters = std::move(filters).value();
     auto start = std::chrono::steady_clock::now();
     auto hits = retrieve::search(store, q.question, options);
-    latencies.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!hits.ok()) return make_error("question " + q.id + ": " + hits.message());
     int rank = first_relevant_rank(*hits, q.gold);
     count(report.overall, rank, k);
@@ -65,7 +66,8 @@ Result<RetrievalReport> evaluate_retrieval(kb::Store& store, const std::vector<L
       RetrievalMiss miss{q.id, q.question, {}};
       for (size_t i = 0; i < hits->size() && i < static_cast<size_t>(k); ++i) {
         const auto& h = (*hits)[i];
-        miss.returned.push_back(h.path + ":" + std::to_string(h.first_line) + "-" + std::to_string(h.last_line));
+        miss.returned.push_back(h.path + ":" + std::to_string(h.first_line) + "-" +
+                                std::to_string(h.last_line));
       }
       report.misses.push_back(std::move(miss));
     }

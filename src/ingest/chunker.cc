@@ -10,7 +10,9 @@ namespace groundline::ingest {
 
 namespace {
 
-int count_tokens(std::string_view text) { return static_cast<int>(core::approx_token_count(text)); }
+int count_tokens(std::string_view text) {
+  return static_cast<int>(core::approx_token_count(text));
+}
 
 // A block: consecutive lines read as one unit of text (a paragraph, a list
 // item with its continuation, a code block).
@@ -146,8 +148,7 @@ void add_passage(Passage passage, int max_tokens, std::vector<Passage>& out) {
     cut_oversized(passage, max_tokens, out);
 }
 
-void split_block(const ParsedDocument& doc, const Block& block, int max_tokens,
-                 std::vector<Passage>& out) {
+void split_block(const ParsedDocument& doc, const Block& block, int max_tokens, std::vector<Passage>& out) {
   std::string text;
   std::vector<size_t> line_starts;
   for (size_t i = block.first; i <= block.last; ++i) {
@@ -162,14 +163,14 @@ void split_block(const ParsedDocument& doc, const Block& block, int max_tokens,
   if (!block.prose) {
     int level = doc.info[block.first].kind == LineKind::kHeading ? doc.info[block.first].level : 0;
     add_passage({static_cast<int>(block.first) + 1, static_cast<int>(block.last) + 1, text,
-                      count_tokens(text), level},
+                 count_tokens(text), level},
                 max_tokens, out);
     return;
   }
   for (auto span : core::split_sentences(text)) {
     std::string sentence = text.substr(span.begin, span.end - span.begin);
-    add_passage({line_at(span.begin), line_at(span.end - 1), sentence, count_tokens(sentence), 0},
-                max_tokens, out);
+    add_passage({line_at(span.begin), line_at(span.end - 1), sentence, count_tokens(sentence), 0}, max_tokens,
+                out);
   }
 }
 
@@ -201,7 +202,10 @@ std::vector<std::vector<int>> heading_paths(const std::vector<kb::Heading>& head
 class ChunkBuilder {
  public:
   ChunkBuilder(const ParsedDocument& doc, const std::vector<Passage>& passages, const ChunkOptions& options)
-      : doc_(doc), passages_(passages), options_(options), headings_(headings_of(doc)),
+      : doc_(doc),
+        passages_(passages),
+        options_(options),
+        headings_(headings_of(doc)),
         paths_(heading_paths(headings_, doc.lines.size())) {}
 
   std::vector<kb::Chunk> build() {

@@ -13,7 +13,9 @@
 namespace groundline::ingest {
 namespace {
 
-int tokens(std::string_view text) { return static_cast<int>(core::approx_token_count(text)); }
+int tokens(std::string_view text) {
+  return static_cast<int>(core::approx_token_count(text));
+}
 
 bool has_words(std::string_view line) {
   bool found = false;
@@ -26,8 +28,8 @@ class RandomDoc {
   explicit RandomDoc(uint32_t seed) : rng_(seed) {}
 
   std::string word() {
-    static const char* kWords[] = {"storage", "seat",   "plan",  "invoice", "sync", "token",
-                                   "limit",   "upload", "admin", "the",     "of",   "E402",
+    static const char* kWords[] = {"storage", "seat",   "plan",  "invoice",  "sync", "token",
+                                   "limit",   "upload", "admin", "the",      "of",   "E402",
                                    "4.2.1",   "99.95",  "API",   "workspace"};
     // A running number keeps texts unique, so that a shared piece of text
     // between two chunks is a real overlap, not a coincidence.
@@ -49,12 +51,25 @@ class RandomDoc {
     int blocks = pick(1, 40);
     for (int b = 0; b < blocks; ++b) {
       switch (pick(0, 9)) {
-        case 0: out += std::string(static_cast<size_t>(pick(1, 3)), '#') + " Section " + word() + "\n\n"; break;
-        case 1: out += "- " + sentence(pick(2, 12)) + "\n- " + sentence(pick(2, 12)) + "\n  " + sentence(3) + "\n\n"; break;
-        case 2: out += "| Plan | " + word() + " |\n|---|---|\n| Pro | " + word() + " |\n\n"; break;
-        case 3: out += "```\ncode " + word() + "\n" + word() + "()\n```\n\n"; break;
-        case 4: out += sentence(pick(200, 900)) + "\n\n"; break;  // longer than a chunk
-        case 5: out += letters(pick(100, 5000)) + "\n\n"; break;
+        case 0:
+          out += std::string(static_cast<size_t>(pick(1, 3)), '#') + " Section " + word() + "\n\n";
+          break;
+        case 1:
+          out +=
+              "- " + sentence(pick(2, 12)) + "\n- " + sentence(pick(2, 12)) + "\n  " + sentence(3) + "\n\n";
+          break;
+        case 2:
+          out += "| Plan | " + word() + " |\n|---|---|\n| Pro | " + word() + " |\n\n";
+          break;
+        case 3:
+          out += "```\ncode " + word() + "\n" + word() + "()\n```\n\n";
+          break;
+        case 4:
+          out += sentence(pick(200, 900)) + "\n\n";
+          break;  // longer than a chunk
+        case 5:
+          out += letters(pick(100, 5000)) + "\n\n";
+          break;
         default: {
           int lines = pick(1, 6);
           for (int l = 0; l < lines; ++l) out += sentence(pick(1, 15)) + " " + sentence(pick(1, 8)) + "\n";
@@ -113,7 +128,8 @@ TEST(Chunker, ProseChunksStartAndEndOnSentenceBoundariesWithConfiguredOverlap) {
   for (uint32_t seed = 1; seed <= 50; ++seed) {
     RandomDoc gen(seed);
     std::string text;
-    for (int p = 0; p < 30; ++p) text += gen.sentence(gen.pick(3, 12)) + " " + gen.sentence(gen.pick(3, 12)) + "\n";
+    for (int p = 0; p < 30; ++p)
+      text += gen.sentence(gen.pick(3, 12)) + " " + gen.sentence(gen.pick(3, 12)) + "\n";
     auto doc = load_markdown(text);
     ASSERT_TRUE(doc.ok());
     ChunkOptions options{120, 30};
@@ -170,7 +186,5 @@ TEST(Chunker, OneHugeWordIsCutIntoChunksThatFit) {
 }
 
 }  // namespace
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 }  // namespace groundline::ingest

@@ -96,23 +96,46 @@ class HtmlWalker {
  private:
   static int heading_level(GumboTag tag) {
     switch (tag) {
-      case GUMBO_TAG_H1: return 1;
-      case GUMBO_TAG_H2: return 2;
-      case GUMBO_TAG_H3: return 3;
-      case GUMBO_TAG_H4: return 4;
-      case GUMBO_TAG_H5: return 5;
-      case GUMBO_TAG_H6: return 6;
-      default: return 0;
+      case GUMBO_TAG_H1:
+        return 1;
+      case GUMBO_TAG_H2:
+        return 2;
+      case GUMBO_TAG_H3:
+        return 3;
+      case GUMBO_TAG_H4:
+        return 4;
+      case GUMBO_TAG_H5:
+        return 5;
+      case GUMBO_TAG_H6:
+        return 6;
+      default:
+        return 0;
     }
   }
 
   static bool is_block(GumboTag tag) {
     switch (tag) {
-      case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE:
-      case GUMBO_TAG_MAIN: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_ASIDE:
-      case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_DL: case GUMBO_TAG_DT: case GUMBO_TAG_DD:
-      case GUMBO_TAG_TABLE: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_FIGURE: case GUMBO_TAG_BODY:
-      case GUMBO_TAG_HR: case GUMBO_TAG_CAPTION: case GUMBO_TAG_FORM: case GUMBO_TAG_ADDRESS:
+      case GUMBO_TAG_P:
+      case GUMBO_TAG_DIV:
+      case GUMBO_TAG_SECTION:
+      case GUMBO_TAG_ARTICLE:
+      case GUMBO_TAG_MAIN:
+      case GUMBO_TAG_HEADER:
+      case GUMBO_TAG_FOOTER:
+      case GUMBO_TAG_ASIDE:
+      case GUMBO_TAG_UL:
+      case GUMBO_TAG_OL:
+      case GUMBO_TAG_DL:
+      case GUMBO_TAG_DT:
+      case GUMBO_TAG_DD:
+      case GUMBO_TAG_TABLE:
+      case GUMBO_TAG_BLOCKQUOTE:
+      case GUMBO_TAG_FIGURE:
+      case GUMBO_TAG_BODY:
+      case GUMBO_TAG_HR:
+      case GUMBO_TAG_CAPTION:
+      case GUMBO_TAG_FORM:
+      case GUMBO_TAG_ADDRESS:
         return true;
       default:
         return false;
@@ -131,7 +154,8 @@ class HtmlWalker {
       if (node->v.element.tag == GUMBO_TAG_SCRIPT || node->v.element.tag == GUMBO_TAG_STYLE) return;
       if (node->v.element.tag == GUMBO_TAG_BR) out += "\n";
       const GumboVector& children = node->v.element.children;
-      for (unsigned i = 0; i < children.length; ++i) gather(static_cast<const GumboNode*>(children.data[i]), out);
+      for (unsigned i = 0; i < children.length; ++i)
+        gather(static_cast<const GumboNode*>(children.data[i]), out);
     }
   }
 

@@ -97,7 +97,8 @@ Result<std::string> read_file(const fs::path& path, int64_t limit) {
   std::string bytes;
   in.seekg(0, std::ios::end);
   auto size = static_cast<int64_t>(in.tellg());
-  if (size > limit) return make_error("file is " + format_mb(size) + ", over the limit of " + format_mb(limit));
+  if (size > limit)
+    return make_error("file is " + format_mb(size) + ", over the limit of " + format_mb(limit));
   in.seekg(0);
   bytes.resize(static_cast<size_t>(std::max<int64_t>(size, 0)));
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -118,7 +119,9 @@ bool has_words(const std::vector<std::string>& lines) {
   return false;
 }
 
-std::string default_title(const std::string& path) { return fs::path(path).stem().string(); }
+std::string default_title(const std::string& path) {
+  return fs::path(path).stem().string();
+}
 
 FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* existing,
                          const MetadataExtractor& extractor, const IngestConfig& config,
@@ -155,8 +158,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Result<ProcessedDocument> process_document(std::string_view bytes, const std::string& path,
-                                           const MetadataExtractor& extractor,
-                                           const IngestConfig& config) {
+                                           const MetadataExtractor& extractor, const IngestConfig& config) {
   DocumentKind kind = kind_of(path);
   if (bytes.empty()) return make_error("empty file");
   if (kind != DocumentKind::kPdf && looks_binary(bytes)) return make_error("binary file, not text");
@@ -187,8 +189,7 @@ Result<ProcessedDocument> process_document(std::string_view bytes, const std::st
 Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
                                    const IngestOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  if (options.config.chunking.max_tokens < 8)
-    return make_error("chunk size must be at least 8 tokens");
+  if (options.config.chunking.max_tokens < 8) return make_error("chunk size must be at least 8 tokens");
   if (options.config.chunking.overlap_tokens < 0 ||
       options.config.chunking.overlap_tokens >= options.config.chunking.max_tokens)
     return make_error("chunk overlap must be between 0 and the chunk size");
@@ -211,8 +212,8 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     seen.insert(f.path);
     auto it = known.find(f.path);
     const kb::DocumentRecord* existing = it == known.end() ? nullptr : &it->second;
-    if (existing && !existing->deleted && existing->index_config == fingerprint &&
-        existing->size == f.size && existing->mtime_ns == f.mtime_ns) {
+    if (existing && !existing->deleted && existing->index_config == fingerprint && existing->size == f.size &&
+        existing->mtime_ns == f.mtime_ns) {
       report.unchanged++;
       continue;
     }
@@ -273,7 +274,8 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     progress.files_done = done;
     progress.bytes_done = report.bytes_read;
     progress.chunks = report.chunks_written;
-    if (options.on_progress && std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(100)) {
+    if (options.on_progress &&
+        std::chrono::steady_clock::now() - last_report > std::chrono::milliseconds(100)) {
       progress.seconds = seconds_since(start);
       options.on_progress(progress);
       last_report = std::chrono::steady_clock::now();

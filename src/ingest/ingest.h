@@ -61,14 +61,12 @@ struct ProcessedDocument {
 // Turns one file's bytes into what the store keeps. `path` is the
 // document's name in the knowledge base.
 Result<ProcessedDocument> process_document(std::string_view bytes, const std::string& path,
-                                           const MetadataExtractor& extractor,
-                                           const IngestConfig& config);
+                                           const MetadataExtractor& extractor, const IngestConfig& config);
 
 // Ingests every Markdown, HTML, text and PDF file under `folder` (or the one
 // file `folder` names). Fails only when nothing could be done at all (no
 // such folder, the knowledge base unwritable); per-file problems are in the
 // report.
-Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
-                                   const IngestOptions& options);
+Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder, const IngestOptions& options);
 
 }  // namespace groundline::ingest

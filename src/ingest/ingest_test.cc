@@ -47,7 +47,8 @@ std::map<std::string, std::pair<std::string, bool>> snapshot(kb::Store& store) {
 
 TEST(Ingest, FolderOfEveryKindIsStoredWithLinesChunksAndTags) {
   TempDir dir;
-  dir.write("docs/plans/pro.md", "---\nproduct: pro\nupdated: 2026-02-01\n---\n# Pro\n\nPro has 250 GB of storage.\n");
+  dir.write("docs/plans/pro.md",
+            "---\nproduct: pro\nupdated: 2026-02-01\n---\n# Pro\n\nPro has 250 GB of storage.\n");
   dir.write("docs/roles.html", "<title>Roles</title><h1>Roles</h1><p>Admins invite members.</p>");
   dir.write("docs/notes.txt", "Release notes\n\nVersion 4.2.1 fixed E402.\n");
   dir.write("docs/sla.pdf", testing::make_pdf({"Service level agreement", "Uptime is 99.9%."}));

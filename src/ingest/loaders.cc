@@ -18,22 +18,32 @@ DocumentKind kind_of(std::string_view path) {
 
 const char* kind_name(DocumentKind kind) {
   switch (kind) {
-    case DocumentKind::kMarkdown: return "markdown";
-    case DocumentKind::kHtml: return "html";
-    case DocumentKind::kText: return "text";
-    case DocumentKind::kPdf: return "pdf";
-    case DocumentKind::kUnsupported: break;
+    case DocumentKind::kMarkdown:
+      return "markdown";
+    case DocumentKind::kHtml:
+      return "html";
+    case DocumentKind::kText:
+      return "text";
+    case DocumentKind::kPdf:
+      return "pdf";
+    case DocumentKind::kUnsupported:
+      break;
   }
   return "unsupported";
 }
 
 Result<ParsedDocument> load_document(DocumentKind kind, std::string_view bytes) {
   switch (kind) {
-    case DocumentKind::kMarkdown: return load_markdown(bytes);
-    case DocumentKind::kHtml: return load_html(bytes);
-    case DocumentKind::kText: return load_text(bytes);
-    case DocumentKind::kPdf: return load_pdf(bytes);
-    case DocumentKind::kUnsupported: break;
+    case DocumentKind::kMarkdown:
+      return load_markdown(bytes);
+    case DocumentKind::kHtml:
+      return load_html(bytes);
+    case DocumentKind::kText:
+      return load_text(bytes);
+    case DocumentKind::kPdf:
+      return load_pdf(bytes);
+    case DocumentKind::kUnsupported:
+      break;
   }
   return make_error("unsupported file type");
 }

@@ -18,7 +18,8 @@ TEST(Loaders, KindFollowsTheExtension) {
 
 TEST(Markdown, FrontMatterFieldsAndLinesNumberedAfterIt) {
   auto doc = load_markdown(
-      "---\ntitle: Pro plan\nproduct: [pro, enterprise]\nupdated: 2026-03-14\n---\n# Pro\n\nPro has 250 GB.\n");
+      "---\ntitle: Pro plan\nproduct: [pro, enterprise]\nupdated: 2026-03-14\n---\n# Pro\n\nPro has 250 "
+      "GB.\n");
   ASSERT_TRUE(doc.ok()) << doc.message();
   EXPECT_EQ(doc->title, "Pro plan");
   EXPECT_EQ(doc->fields["product"], (std::vector<std::string>{"pro", "enterprise"}));
@@ -49,7 +50,8 @@ TEST(Markdown, LinesAreNormalisedButKeepTheirNumbers) {
 }
 
 TEST(Markdown, ClassifiesListsTablesCodeAndSetextHeadings) {
-  auto doc = load_markdown("Title\n=====\n\n- item one\n  continued\n1. first\n| a | b |\n|---|---|\n```\n# not a heading\n```\n");
+  auto doc = load_markdown(
+      "Title\n=====\n\n- item one\n  continued\n1. first\n| a | b |\n|---|---|\n```\n# not a heading\n```\n");
   ASSERT_TRUE(doc.ok());
   std::vector<LineKind> kinds;
   for (const auto& i : doc->info) kinds.push_back(i.kind);
@@ -122,8 +124,8 @@ TEST(Text, EveryNonBlankLineIsProse) {
 }
 
 TEST(Pdf, TextComesOutInReadingOrder) {
-  auto doc = load_pdf(testing::make_pdf({"Service level agreement", "Pro: 99.9% uptime (monthly).",
-                                         "Enterprise: 99.95% uptime."}));
+  auto doc = load_pdf(testing::make_pdf(
+      {"Service level agreement", "Pro: 99.9% uptime (monthly).", "Enterprise: 99.95% uptime."}));
   ASSERT_TRUE(doc.ok()) << doc.message();
   std::vector<std::string> words;
   for (const auto& l : doc->lines)

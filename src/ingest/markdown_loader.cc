@@ -41,8 +41,7 @@ bool is_list_item(std::string_view line) {
 // True when the line has no letter or digit (rules, table separators).
 bool has_no_words(std::string_view line) {
   for (char c : line)
-    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80)
-      return false;
+    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80) return false;
   return true;
 }
 
@@ -54,7 +53,9 @@ bool is_underline(std::string_view line, char c) {
   return n >= 2 && line.find_first_not_of(' ', i) == std::string_view::npos;
 }
 
-bool is_indented(std::string_view line) { return line.starts_with("  "); }
+bool is_indented(std::string_view line) {
+  return line.starts_with("  ");
+}
 
 // Splits "---\nyaml\n---\nbody" into the YAML text and the body. The body
 // starts after the closing line. No front matter: all is body.
@@ -85,8 +86,7 @@ Result<FrontMatterSplit> split_front_matter(std::string_view bytes) {
   return make_error("front matter opened at line 1 is never closed with '---'");
 }
 
-Status read_scalar_or_list(const std::string& key, const YAML::Node& node,
-                           std::vector<std::string>& out) {
+Status read_scalar_or_list(const std::string& key, const YAML::Node& node, std::vector<std::string>& out) {
   if (node.IsNull()) return {};
   if (node.IsScalar()) {
     out.push_back(node.Scalar());
@@ -110,8 +110,7 @@ Result<std::map<std::string, std::vector<std::string>>> parse_front_matter(std::
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
     // Line 1 of the file is the opening '---'; YAML's lines count from 0.
-    return make_error("malformed front matter at line " + std::to_string(e.mark.line + 2) + ": " +
-                      e.msg);
+    return make_error("malformed front matter at line " + std::to_string(e.mark.line + 2) + ": " + e.msg);
   }
   if (root.IsNull()) return fields;
   if (!root.IsMap()) return make_error("malformed front matter: expected 'key: value' lines");
@@ -162,8 +161,7 @@ std::vector<LineInfo> classify_markdown(const std::vector<std::string>& lines) {
       li.kind = LineKind::kTableRow;
     } else if (is_list_item(line)) {
       li.kind = LineKind::kListItem;
-    } else if ((previous == LineKind::kListItem || previous == LineKind::kContinued) &&
-               is_indented(line)) {
+    } else if ((previous == LineKind::kListItem || previous == LineKind::kContinued) && is_indented(line)) {
       li.kind = LineKind::kContinued;
     } else {
       li.kind = LineKind::kParagraph;

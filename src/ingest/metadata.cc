@@ -1,13 +1,13 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "ingest/metadata.h"
 
-#include <nlohmann/json.hpp>
 #include <pcre2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -31,8 +31,8 @@ class Regex {
     if (!code) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof message);
-      return make_error("invalid pattern \"" + pattern + "\" at offset " + std::to_string(offset) +
-                        ": " + reinterpret_cast<char*>(message));
+      return make_error("invalid pattern \"" + pattern + "\" at offset " + std::to_string(offset) + ": " +
+                        reinterpret_cast<char*>(message));
     }
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     return Regex(code);
@@ -84,8 +84,7 @@ int month_number(std::string_view name) {
 
 std::string iso_date(int year, int month, int day) {
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1970 || year > 2199 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1])
-    return {};
+  if (year < 1970 || year > 2199 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return {};
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
   return buf;
@@ -164,7 +163,8 @@ Result<IngestConfig> parse_config(std::string_view yaml, const std::string& file
       if (auto t = chunks["tokens"]) config.chunking.max_tokens = t.as<int>();
       if (auto o = chunks["overlap"]) config.chunking.overlap_tokens = o.as<int>();
     }
-    if (auto limit = root["max_file_mb"]) config.max_file_bytes = static_cast<int64_t>(limit.as<double>() * (1 << 20));
+    if (auto limit = root["max_file_mb"])
+      config.max_file_bytes = static_cast<int64_t>(limit.as<double>() * (1 << 20));
   } catch (const YAML::Exception& e) {
     return make_error(file_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
@@ -183,7 +183,8 @@ Result<IngestConfig> load_config(const std::string& path) {
 
 std::string config_to_json(const IngestConfig& config) {
   nlohmann::json categories = nlohmann::json::array();
-  for (const auto& c : config.code_categories) categories.push_back({{"prefix", c.prefix}, {"category", c.category}});
+  for (const auto& c : config.code_categories)
+    categories.push_back({{"prefix", c.prefix}, {"category", c.category}});
   return nlohmann::json{{"products", config.products},
                         {"code_pattern", config.code_pattern},
                         {"code_categories", categories},
@@ -201,7 +202,8 @@ Result<IngestConfig> config_from_json(std::string_view text) {
     config.products = j.value("products", config.products);
     config.code_pattern = j.value("code_pattern", config.code_pattern);
     for (const auto& c : j.value("code_categories", nlohmann::json::array()))
-      config.code_categories.push_back({c.at("prefix").get<std::string>(), c.at("category").get<std::string>()});
+      config.code_categories.push_back(
+          {c.at("prefix").get<std::string>(), c.at("category").get<std::string>()});
     config.chunking.max_tokens = j.value("chunk_tokens", config.chunking.max_tokens);
     config.chunking.overlap_tokens = j.value("chunk_overlap", config.chunking.overlap_tokens);
     config.max_file_bytes = j.value("max_file_bytes", config.max_file_bytes);
@@ -227,7 +229,8 @@ Result<MetadataExtractor> MetadataExtractor::create(const IngestConfig& config) 
     GL_ASSIGN_OR_RETURN(Regex compiled, Regex::compile("\\b(?:" + alternation + ")\\b"));
     products.emplace(std::move(compiled));
   }
-  auto patterns = std::make_unique<Patterns>(Patterns{std::move(codes), std::move(dates), std::move(products)});
+  auto patterns =
+      std::make_unique<Patterns>(Patterns{std::move(codes), std::move(dates), std::move(products)});
   return MetadataExtractor(config, std::move(patterns));
 }
 
@@ -250,18 +253,16 @@ std::string MetadataExtractor::category_of(std::string_view code) const {
 
 std::vector<std::string> MetadataExtractor::dates_in(std::string_view text) const {
   std::vector<std::string> dates;
-  patterns_->dates.for_each_match(text, [&](const std::vector<std::string_view>& g) {
-    add_unique(dates, date_from_groups(g));
-  });
+  patterns_->dates.for_each_match(
+      text, [&](const std::vector<std::string_view>& g) { add_unique(dates, date_from_groups(g)); });
   return dates;
 }
 
 std::vector<std::string> MetadataExtractor::products_in(std::string_view text) const {
   std::vector<std::string> found;
   if (!patterns_->products) return found;
-  patterns_->products->for_each_match(text, [&](const std::vector<std::string_view>& g) {
-    add_unique(found, core::to_lower(g[0]));
-  });
+  patterns_->products->for_each_match(
+      text, [&](const std::vector<std::string_view>& g) { add_unique(found, core::to_lower(g[0])); });
   return found;
 }
 
@@ -278,19 +279,28 @@ namespace {
 
 // Front matter keys and the tag each becomes.
 const std::map<std::string, std::string>& known_fields() {
-  static const std::map<std::string, std::string> kFields = {
-      {"product", "product"},   {"products", "product"},   {"plan", "plan"},
-      {"plans", "plan"},        {"category", "category"},  {"categories", "category"},
-      {"tags", "tag"},          {"tag", "tag"},            {"keywords", "tag"},
-      {"updated", "updated"},   {"last_updated", "updated"}, {"last-updated", "updated"},
-      {"lastmod", "updated"},   {"modified", "updated"},   {"date", "updated"},
-      {"visibility", "visibility"}};
+  static const std::map<std::string, std::string> kFields = {{"product", "product"},
+                                                             {"products", "product"},
+                                                             {"plan", "plan"},
+                                                             {"plans", "plan"},
+                                                             {"category", "category"},
+                                                             {"categories", "category"},
+                                                             {"tags", "tag"},
+                                                             {"tag", "tag"},
+                                                             {"keywords", "tag"},
+                                                             {"updated", "updated"},
+                                                             {"last_updated", "updated"},
+                                                             {"last-updated", "updated"},
+                                                             {"lastmod", "updated"},
+                                                             {"modified", "updated"},
+                                                             {"date", "updated"},
+                                                             {"visibility", "visibility"}};
   return kFields;
 }
 
 bool is_free_text_field(const std::string& key) {
-  return key == "title" || key == "description" || key == "summary" || key == "author" ||
-         key == "authors" || key == "slug" || key == "layout";
+  return key == "title" || key == "description" || key == "summary" || key == "author" || key == "authors" ||
+         key == "slug" || key == "layout";
 }
 
 }  // namespace

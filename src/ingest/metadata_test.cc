@@ -68,8 +68,9 @@ TEST(Metadata, DefaultPatternFindsCommonCodeStyles) {
 TEST(Metadata, DatesInSeveralFormats) {
   auto extractor = MetadataExtractor::create(IngestConfig{});
   ASSERT_TRUE(extractor.ok());
-  EXPECT_EQ(extractor->dates_in("Released 2026-03-14; updated March 4, 2026 and 9 Sept 2025. Not 2026-13-01."),
-            (std::vector<std::string>{"2026-03-14", "2026-03-04", "2025-09-09"}));
+  EXPECT_EQ(
+      extractor->dates_in("Released 2026-03-14; updated March 4, 2026 and 9 Sept 2025. Not 2026-13-01."),
+      (std::vector<std::string>{"2026-03-14", "2026-03-04", "2025-09-09"}));
   EXPECT_EQ(parse_date("2026-02-03T10:00:00Z"), "2026-02-03");
   EXPECT_EQ(parse_date("Feb 30, 2026"), "");
   EXPECT_EQ(parse_date("yesterday"), "");
@@ -79,7 +80,8 @@ TEST(Metadata, FrontMatterBecomesTags) {
   auto extractor = MetadataExtractor::create(acme_config());
   auto doc = load_markdown(
       "---\ntitle: Pro\nproduct: [Pro, Enterprise]\nplan: pro\ncategory: Billing\ntags: [limits]\n"
-      "last_updated: 2026-01-05\nvisibility: internal\nowner: docs-team\ndescription: long text\n---\nText E101.\n");
+      "last_updated: 2026-01-05\nvisibility: internal\nowner: docs-team\ndescription: long text\n---\nText "
+      "E101.\n");
   ASSERT_TRUE(doc.ok());
   auto tags = extractor->document_tags(*doc);
   ASSERT_TRUE(tags.ok()) << tags.message();
@@ -97,8 +99,9 @@ TEST(Metadata, FrontMatterBecomesTags) {
 
 TEST(Metadata, ExtractedWhenFrontMatterIsAbsent) {
   auto extractor = MetadataExtractor::create(acme_config());
-  auto doc = load_markdown("# Payment errors\n\nOn Starter and Pro plans, E402 and E403 mean a declined card; "
-                           "E101 is a login error.\nUpdated 2025-11-02, reviewed January 10, 2026.\n");
+  auto doc = load_markdown(
+      "# Payment errors\n\nOn Starter and Pro plans, E402 and E403 mean a declined card; "
+      "E101 is a login error.\nUpdated 2025-11-02, reviewed January 10, 2026.\n");
   ASSERT_TRUE(doc.ok());
   auto tags = extractor->document_tags(*doc);
   ASSERT_TRUE(tags.ok());

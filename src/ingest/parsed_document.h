@@ -17,7 +17,7 @@ enum class LineKind {
   kListItem,   // a list item's first line
   kContinued,  // a list item's continuation line
   kTableRow,
-  kCode,       // inside (or the fence of) a code block
+  kCode,  // inside (or the fence of) a code block
 };
 
 struct LineInfo {

@@ -56,7 +56,9 @@ class Reader {
   bool ok_ = true;
 };
 
-Error corrupt(const char* what) { return Error{std::string("corrupt lexical index: ") + what}; }
+Error corrupt(const char* what) {
+  return Error{std::string("corrupt lexical index: ") + what};
+}
 
 void count_words(std::string_view text, Field field, std::unordered_map<std::string, TermCount>& counts,
                  ChunkTerms& out) {

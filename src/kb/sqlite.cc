@@ -59,7 +59,9 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::string Statement::column_text(int i) const { return std::string(column_view(i)); }
+std::string Statement::column_text(int i) const {
+  return std::string(column_view(i));
+}
 
 std::string_view Statement::column_view(int i) const {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
@@ -80,7 +82,9 @@ Result<Connection> Connection::open(const std::string& path, bool read_only) {
   return Connection(db);
 }
 
-Connection::~Connection() { sqlite3_close(db_); }
+Connection::~Connection() {
+  sqlite3_close(db_);
+}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {

@@ -1,13 +1,11 @@
 #include "kb/store.h"
 
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 #include <map>
-
-#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 namespace groundline::kb {
@@ -233,8 +231,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool read_on
   auto version = store->meta("schema_version");
   if (!version) return make_error(path + ": not a groundline knowledge base");
   if (*version != std::to_string(kSchemaVersion))
-    return make_error(path + ": knowledge base schema version " + *version +
-                      " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
+    return make_error(path + ": knowledge base schema version " + *version + " is not supported (expected " +
+                      std::to_string(kSchemaVersion) + ")");
   return store;
 }
 
@@ -292,8 +290,8 @@ Result<DocumentRecord> Store::document(const std::string& path_or_id) {
   GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare(std::string(kDocumentColumns) +
                                              (by_id ? "WHERE d.id = ?1" : "WHERE d.path = ?1")));
   int64_t id = 0;
-  if (by_id && std::from_chars(path_or_id.data(), path_or_id.data() + path_or_id.size(), id).ec ==
-                   std::errc())
+  if (by_id &&
+      std::from_chars(path_or_id.data(), path_or_id.data() + path_or_id.size(), id).ec == std::errc())
     stmt.bind(1, id);
   else
     stmt.bind(1, path_or_id);
@@ -314,19 +312,26 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
     doc_id = existing->id;
     new_version = existing->content_hash != doc.content_hash;
     version = existing->current_version + (new_version ? 1 : 0);
-    GL_ASSIGN_OR_RETURN(auto update,
-                        db_.prepare("UPDATE documents SET kind = ?2, current_version = ?3, "
-                                    "deleted = 0, size = ?4, mtime_ns = ?5, index_config = ?6 "
-                                    "WHERE id = ?1"));
-    GL_TRY(update.bind(1, doc_id).bind(2, doc.kind).bind(3, version).bind(4, doc.size)
-               .bind(5, doc.mtime_ns).bind(6, index_config).run());
+    GL_ASSIGN_OR_RETURN(auto update, db_.prepare("UPDATE documents SET kind = ?2, current_version = ?3, "
+                                                 "deleted = 0, size = ?4, mtime_ns = ?5, index_config = ?6 "
+                                                 "WHERE id = ?1"));
+    GL_TRY(update.bind(1, doc_id)
+               .bind(2, doc.kind)
+               .bind(3, version)
+               .bind(4, doc.size)
+               .bind(5, doc.mtime_ns)
+               .bind(6, index_config)
+               .run());
     GL_TRY(delete_chunks(doc_id));
   } else {
-    GL_ASSIGN_OR_RETURN(auto insert,
-                        db_.prepare("INSERT INTO documents(path, kind, current_version, size, "
-                                    "mtime_ns, index_config) VALUES(?1, ?2, 1, ?3, ?4, ?5)"));
-    GL_TRY(insert.bind(1, doc.path).bind(2, doc.kind).bind(3, doc.size).bind(4, doc.mtime_ns)
-               .bind(5, index_config).run());
+    GL_ASSIGN_OR_RETURN(auto insert, db_.prepare("INSERT INTO documents(path, kind, current_version, size, "
+                                                 "mtime_ns, index_config) VALUES(?1, ?2, 1, ?3, ?4, ?5)"));
+    GL_TRY(insert.bind(1, doc.path)
+               .bind(2, doc.kind)
+               .bind(3, doc.size)
+               .bind(4, doc.mtime_ns)
+               .bind(5, index_config)
+               .run());
     doc_id = db_.last_insert_id();
   }
   // An unchanged version keeps its lines (they are the same) but takes the
@@ -337,10 +342,16 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
                                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
                                   "ON CONFLICT(doc_id, version) DO UPDATE SET title = excluded.title, "
                                   "headings = excluded.headings, tags = excluded.tags"));
-  GL_TRY(put_version.bind(1, doc_id).bind(2, version).bind(3, doc.content_hash).bind(4, doc.title)
-             .bind(5, now_utc()).bind(6, static_cast<int64_t>(doc.lines.size()))
-             .bind(7, join_lines(doc.lines)).bind(8, headings_json(doc.headings))
-             .bind(9, tags_json(doc.tags)).run());
+  GL_TRY(put_version.bind(1, doc_id)
+             .bind(2, version)
+             .bind(3, doc.content_hash)
+             .bind(4, doc.title)
+             .bind(5, now_utc())
+             .bind(6, static_cast<int64_t>(doc.lines.size()))
+             .bind(7, join_lines(doc.lines))
+             .bind(8, headings_json(doc.headings))
+             .bind(9, tags_json(doc.tags))
+             .run());
   GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks));
   return version;
 }
@@ -348,9 +359,10 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
 Status Store::delete_chunks(int64_t doc_id) {
   // A chunk's terms are computed again from its stored fields (the same
   // function made them) rather than stored a second time.
-  GL_ASSIGN_OR_RETURN(auto old, db_.prepare("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
-                                            "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
-                                            "WHERE c.doc_id = ?1"));
+  GL_ASSIGN_OR_RETURN(auto old,
+                      db_.prepare("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
+                                  "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
+                                  "WHERE c.doc_id = ?1"));
   old.bind(1, doc_id);
   while (old.step()) {
     int64_t id = old.column_int(0);
@@ -373,32 +385,39 @@ Status Store::delete_chunks(int64_t doc_id) {
 Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
                             const std::vector<Chunk>& chunks) {
   auto doc_tags = sorted_tags(document_tags);
-  GL_ASSIGN_OR_RETURN(auto insert,
-                      db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
-                                  "token_count, heading_path, text, headings, codes, tags) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  GL_ASSIGN_OR_RETURN(auto insert, db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
+                                               "token_count, heading_path, text, headings, codes, tags) "
+                                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   for (const auto& c : chunks) {
     ChunkTerms computed;
     bool compute = c.terms.terms.empty() && !(c.text.empty() && c.headings.empty());
     if (compute) computed = terms_of(c);
     const ChunkTerms& terms = compute ? computed : c.terms;
-    GL_TRY(insert.bind(1, doc_id).bind(2, version).bind(3, c.first_line).bind(4, c.last_line)
-               .bind(5, c.token_count).bind(6, c.heading_path).bind(7, c.text).bind(8, c.headings)
-               .bind(9, join_codes(c.codes)).bind(10, tags_json(own_tags(c.tags, doc_tags))).run());
+    GL_TRY(insert.bind(1, doc_id)
+               .bind(2, version)
+               .bind(3, c.first_line)
+               .bind(4, c.last_line)
+               .bind(5, c.token_count)
+               .bind(6, c.heading_path)
+               .bind(7, c.text)
+               .bind(8, c.headings)
+               .bind(9, join_codes(c.codes))
+               .bind(10, tags_json(own_tags(c.tags, doc_tags)))
+               .run());
     int64_t id = db_.last_insert_id();
     for (const auto& t : terms.terms) pending_terms_[t.term].added.push_back({id, t.tf, terms.lengths});
     pending_postings_ += terms.terms.size();
     pending_stats_.chunks++;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[f];
-    for (const auto& t : merged_tags(doc_tags, c.tags)) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
+    for (const auto& t : merged_tags(doc_tags, c.tags))
+      pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
   }
   if (pending_postings_ > kFlushPostings) GL_TRY(flush_index());
   return {};
 }
 
 Status Store::touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns) {
-  GL_ASSIGN_OR_RETURN(auto stmt,
-                      db_.prepare("UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1"));
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1"));
   return stmt.bind(1, doc_id).bind(2, size).bind(3, mtime_ns).run();
 }
 
@@ -409,17 +428,15 @@ Status Store::mark_deleted(int64_t doc_id) {
 }
 
 Result<VersionText> Store::version_text(int64_t doc_id, int version) {
-  GL_ASSIGN_OR_RETURN(auto stmt,
-                      db_.prepare("SELECT d.path, v.version, v.title, v.line_count, v.lines, "
-                                  "v.headings, v.tags FROM documents d JOIN versions v "
-                                  "ON v.doc_id = d.id AND v.version = "
-                                  "(CASE WHEN ?2 = 0 THEN d.current_version ELSE ?2 END) "
-                                  "WHERE d.id = ?1"));
+  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT d.path, v.version, v.title, v.line_count, v.lines, "
+                                             "v.headings, v.tags FROM documents d JOIN versions v "
+                                             "ON v.doc_id = d.id AND v.version = "
+                                             "(CASE WHEN ?2 = 0 THEN d.current_version ELSE ?2 END) "
+                                             "WHERE d.id = ?1"));
   stmt.bind(1, doc_id).bind(2, version);
   if (!stmt.step()) {
     GL_TRY(stmt.status());
-    return make_error("document " + std::to_string(doc_id) + " has no version " +
-                      std::to_string(version));
+    return make_error("document " + std::to_string(doc_id) + " has no version " + std::to_string(version));
   }
   VersionText out;
   out.doc_id = doc_id;
@@ -504,7 +521,8 @@ Result<StoreStats> Store::stats() {
   while (tags.step()) {
     auto tag = tags.column_view(0);
     auto cut = tag.find(kTagSeparator);
-    s.tag_counts.push_back({{std::string(tag.substr(0, cut)), std::string(tag.substr(cut + 1))}, tags.column_int(1)});
+    s.tag_counts.push_back(
+        {{std::string(tag.substr(0, cut)), std::string(tag.substr(cut + 1))}, tags.column_int(1)});
   }
   GL_TRY(tags.status());
   return s;
@@ -519,7 +537,8 @@ void Store::forget_pending() {
 
 Status Store::flush_index() {
   GL_ASSIGN_OR_RETURN(auto read_term, db_.prepare("SELECT data FROM postings WHERE term = ?1"));
-  GL_ASSIGN_OR_RETURN(auto put_term, db_.prepare("INSERT OR REPLACE INTO postings(term, df, data) VALUES(?1, ?2, ?3)"));
+  GL_ASSIGN_OR_RETURN(auto put_term,
+                      db_.prepare("INSERT OR REPLACE INTO postings(term, df, data) VALUES(?1, ?2, ?3)"));
   GL_ASSIGN_OR_RETURN(auto drop_term, db_.prepare("DELETE FROM postings WHERE term = ?1"));
   auto posting_id = [](const Posting& p) { return p.chunk_id; };
   for (auto& [term, pending] : pending_terms_) {
@@ -530,14 +549,19 @@ Status Store::flush_index() {
     }
     GL_TRY(read_term.status());
     read_term.reset();
-    auto merged = merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), posting_id);
+    auto merged =
+        merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), posting_id);
     if (merged.empty())
       GL_TRY(drop_term.bind(1, term).run());
     else
-      GL_TRY(put_term.bind(1, term).bind(2, static_cast<int64_t>(merged.size())).bind_blob(3, encode_postings(merged)).run());
+      GL_TRY(put_term.bind(1, term)
+                 .bind(2, static_cast<int64_t>(merged.size()))
+                 .bind_blob(3, encode_postings(merged))
+                 .run());
   }
   GL_ASSIGN_OR_RETURN(auto read_tag, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
-  GL_ASSIGN_OR_RETURN(auto put_tag, db_.prepare("INSERT OR REPLACE INTO tag_postings(tag, count, data) VALUES(?1, ?2, ?3)"));
+  GL_ASSIGN_OR_RETURN(
+      auto put_tag, db_.prepare("INSERT OR REPLACE INTO tag_postings(tag, count, data) VALUES(?1, ?2, ?3)"));
   GL_ASSIGN_OR_RETURN(auto drop_tag, db_.prepare("DELETE FROM tag_postings WHERE tag = ?1"));
   auto same = [](int64_t id) { return id; };
   for (auto& [tag, pending] : pending_tags_) {
@@ -552,13 +576,17 @@ Status Store::flush_index() {
     if (merged.empty())
       GL_TRY(drop_tag.bind(1, tag).run());
     else
-      GL_TRY(put_tag.bind(1, tag).bind(2, static_cast<int64_t>(merged.size())).bind_blob(3, encode_ids(merged)).run());
+      GL_TRY(put_tag.bind(1, tag)
+                 .bind(2, static_cast<int64_t>(merged.size()))
+                 .bind_blob(3, encode_ids(merged))
+                 .run());
   }
   if (pending_stats_.chunks != 0 || pending_stats_.total_length != std::array<int64_t, kFieldCount>{}) {
     GL_ASSIGN_OR_RETURN(auto stats, lexical_stats());
     stats.chunks += pending_stats_.chunks;
     for (int f = 0; f < kFieldCount; ++f) stats.total_length[f] += pending_stats_.total_length[f];
-    GL_TRY(set_meta("lexical_stats", nlohmann::json{{"chunks", stats.chunks}, {"lengths", stats.total_length}}.dump()));
+    GL_TRY(set_meta("lexical_stats",
+                    nlohmann::json{{"chunks", stats.chunks}, {"lengths", stats.total_length}}.dump()));
   }
   forget_pending();
   return {};
@@ -611,9 +639,11 @@ Status Store::scan_tagged(const TagFilter& filter, const std::function<void(int6
     return {};
   }
   // A range: the key's values in tag order, kept when within the bounds.
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT tag, data FROM tag_postings WHERE tag >= ?1 AND tag <= ?2"));
+  GL_ASSIGN_OR_RETURN(auto stmt,
+                      db_.prepare("SELECT tag, data FROM tag_postings WHERE tag >= ?1 AND tag <= ?2"));
   std::string past_key = filter.key + static_cast<char>(kTagSeparator + 1);
-  stmt.bind(1, tag_key(filter.key, filter.min)).bind(2, filter.max.empty() ? past_key : tag_key(filter.key, filter.max));
+  stmt.bind(1, tag_key(filter.key, filter.min))
+      .bind(2, filter.max.empty() ? past_key : tag_key(filter.key, filter.max));
   while (stmt.step()) {
     std::string value(stmt.column_view(0).substr(filter.key.size() + 1));
     bool listed = filter.values.empty() ||

@@ -29,8 +29,8 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  static DocumentVersion doc(const std::string& path, const std::string& hash,
-                             std::vector<std::string> lines, std::vector<Tag> tags = {}) {
+  static DocumentVersion doc(const std::string& path, const std::string& hash, std::vector<std::string> lines,
+                             std::vector<Tag> tags = {}) {
     DocumentVersion d;
     d.path = path;
     d.kind = "markdown";
@@ -149,7 +149,8 @@ TEST_F(StoreTest, PostingsHoldStemmedTermsWithFieldCountsAndLengths) {
 
 TEST_F(StoreTest, FiltersSelectChunksByValueAndByRange) {
   save(doc("old.md", "h1", {"x"}), {chunk(1, 1, "sync", {{"updated", "2024-05-01"}, {"product", "pro"}})});
-  save(doc("new.md", "h2", {"x"}), {chunk(1, 1, "sync", {{"updated", "2026-01-10"}, {"product", "enterprise"}})});
+  save(doc("new.md", "h2", {"x"}),
+       {chunk(1, 1, "sync", {{"updated", "2026-01-10"}, {"product", "enterprise"}})});
   auto path_of = [&](int64_t id) { return store_->chunks({id})->at(0).path; };
   auto after = store_->filtered_chunks({"updated", {}, "2025-01-01", "", true});
   ASSERT_EQ(after->size(), 1u);
@@ -186,7 +187,8 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
       std::vector<Chunk> chunks;
       for (int c = 0, n = static_cast<int>(rng() % 4); c < n; ++c)
         chunks.push_back(chunk(1, 1, random_text(), {{"product", rng() % 2 ? "pro" : "starter"}}));
-      auto d = doc(path, std::to_string(rng() % 3), {"x"}, {{"visibility", rng() % 2 ? "public" : "internal"}});
+      auto d =
+          doc(path, std::to_string(rng() % 3), {"x"}, {{"visibility", rng() % 2 ? "public" : "internal"}});
       ASSERT_TRUE(store_->save_document(d, chunks, "c").ok());
     }
     if (rng() % 5 == 0) {
@@ -218,7 +220,8 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
   for (const std::string product : {"pro", "starter"})
     EXPECT_EQ(*store_->filtered_chunks({"product", {product}, "", "", false}), expected_tags[product]);
   for (const std::string visibility : {"public", "internal"})
-    EXPECT_EQ(*store_->filtered_chunks({"visibility", {visibility}, "", "", false}), expected_tags[visibility]);
+    EXPECT_EQ(*store_->filtered_chunks({"visibility", {visibility}, "", "", false}),
+              expected_tags[visibility]);
   EXPECT_EQ(store_->lexical_stats()->chunks, chunks);
 }
 

@@ -1,9 +1,8 @@
 #include "retrieve/search.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/utf8.h"
@@ -37,11 +36,16 @@ struct DateBound {
 };
 
 bool date_bound(const std::string& key, DateBound& bound) {
-  if (key == "updated_after" || key == "after") bound = {true, true};
-  else if (key == "updated_before" || key == "before") bound = {false, true};
-  else if (key == "updated_since" || key == "since") bound = {true, false};
-  else if (key == "updated_until" || key == "until") bound = {false, false};
-  else return false;
+  if (key == "updated_after" || key == "after")
+    bound = {true, true};
+  else if (key == "updated_before" || key == "before")
+    bound = {false, true};
+  else if (key == "updated_since" || key == "since")
+    bound = {true, false};
+  else if (key == "updated_until" || key == "until")
+    bound = {false, false};
+  else
+    return false;
   return true;
 }
 
@@ -175,7 +179,9 @@ class Scorer {
 
   // The k best (chunk id, score), best first; ties go to the older chunk.
   std::vector<std::pair<int64_t, double>> top(int k) {
-    auto better = [&](size_t a, size_t b) { return scores_[a] != scores_[b] ? scores_[a] > scores_[b] : a < b; };
+    auto better = [&](size_t a, size_t b) {
+      return scores_[a] != scores_[b] ? scores_[a] > scores_[b] : a < b;
+    };
     size_t n = std::min(touched_.size(), static_cast<size_t>(k));
     std::partial_sort(touched_.begin(), touched_.begin() + static_cast<long>(n), touched_.end(), better);
     std::vector<std::pair<int64_t, double>> out;
@@ -232,8 +238,7 @@ std::vector<std::string> products_named(kb::Store& store, std::string_view quest
 
 }  // namespace
 
-Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
-                                const SearchOptions& options) {
+Result<std::vector<Hit>> search(kb::Store& store, std::string_view question, const SearchOptions& options) {
   if (options.k <= 0) return make_error("k must be at least 1");
   auto terms = query_terms(question);
   if (terms.empty()) return std::vector<Hit>{};
@@ -257,10 +262,9 @@ Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
   std::vector<Hit> hits;
   for (size_t i = 0; i < records.size(); ++i) {
     auto& r = records[i];
-    hits.push_back({r.id, r.doc_id, std::move(r.path), std::move(r.title), r.version,
-                    r.chunk.first_line, r.chunk.last_line, std::move(r.chunk.heading_path),
-                    std::move(r.chunk.tags), std::move(r.chunk.codes), best[i].second,
-                    std::move(r.chunk.text)});
+    hits.push_back({r.id, r.doc_id, std::move(r.path), std::move(r.title), r.version, r.chunk.first_line,
+                    r.chunk.last_line, std::move(r.chunk.heading_path), std::move(r.chunk.tags),
+                    std::move(r.chunk.codes), best[i].second, std::move(r.chunk.text)});
   }
   return hits;
 }

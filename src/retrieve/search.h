@@ -69,7 +69,6 @@ struct Hit {
 
 // The best chunks for `question`, best first. A question without words
 // gives no hits.
-Result<std::vector<Hit>> search(kb::Store& store, std::string_view question,
-                                const SearchOptions& options);
+Result<std::vector<Hit>> search(kb::Store& store, std::string_view question, const SearchOptions& options);
 
 }  // namespace groundline::retrieve

@@ -103,9 +103,13 @@ TEST_F(SearchTest, FiltersApplyBeforeRankingAndTopKIsKMatchingChunks) {
 
 TEST_F(SearchTest, RandomFiltersNeverLetAChunkOutside) {
   std::mt19937 rng(7);
-  const std::vector<std::string> choices = {"product=pro", "product=starter", "category=billing",
-                                            "updated_after=2025-12-31", "updated_until=2025-06-01",
-                                            "code=E402", "visibility=public"};
+  const std::vector<std::string> choices = {"product=pro",
+                                            "product=starter",
+                                            "category=billing",
+                                            "updated_after=2025-12-31",
+                                            "updated_until=2025-06-01",
+                                            "code=E402",
+                                            "visibility=public"};
   for (int round = 0; round < 40; ++round) {
     std::vector<std::string> specs;
     for (const auto& c : choices)
@@ -117,8 +121,8 @@ TEST_F(SearchTest, RandomFiltersNeverLetAChunkOutside) {
         bool ok = false;
         for (const auto& t : h.tags) {
           if (t.key != f.key) continue;
-          bool in_values = f.values.empty() ||
-                           std::find(f.values.begin(), f.values.end(), t.value) != f.values.end();
+          bool in_values =
+              f.values.empty() || std::find(f.values.begin(), f.values.end(), t.value) != f.values.end();
           bool above = f.min.empty() || (f.strict ? t.value > f.min : t.value >= f.min);
           bool below = f.max.empty() || (f.strict ? t.value < f.max : t.value <= f.max);
           ok = ok || (in_values && above && below);
@@ -132,7 +136,8 @@ TEST_F(SearchTest, RandomFiltersNeverLetAChunkOutside) {
 TEST(ProductBoost, AQuestionNamingAPlanPrefersThatPlansPage) {
   TempDir dir;
   // Same text, titles that name no plan: only the product tag differs.
-  const std::map<std::string, std::string> page_of = {{"pro", "p1.md"}, {"starter", "p2.md"}, {"enterprise", "p3.md"}};
+  const std::map<std::string, std::string> page_of = {
+      {"pro", "p1.md"}, {"starter", "p2.md"}, {"enterprise", "p3.md"}};
   for (const auto& [plan, page] : page_of)
     dir.write("docs/" + page, "---\nproduct: " + plan + "\n---\nThe storage limit is set per workspace.\n");
   auto store = kb::Store::open(dir / "kb.db");
@@ -152,8 +157,8 @@ TEST(ProductBoost, AQuestionNamingAPlanPrefersThatPlansPage) {
 }
 
 TEST(Filters, BadFiltersNameTheFilter) {
-  for (const char* bad : {"product", "=pro", "product=", "updated_after=yesterday",
-                          "updated_before=2026-13-01", "product=,"}) {
+  for (const char* bad :
+       {"product", "=pro", "product=", "updated_after=yesterday", "updated_before=2026-13-01", "product=,"}) {
     auto parsed = parse_filters({bad});
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_NE(parsed.message().find(bad), std::string::npos) << parsed.message();
