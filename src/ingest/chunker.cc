@@ -5,6 +5,7 @@
 
 #include "core/sentences.h"
 #include "core/words.h"
+#include "ingest/loaders.h"
 
 namespace groundline::ingest {
 
@@ -172,14 +173,6 @@ void split_block(const ParsedDocument& doc, const Block& block, int max_tokens, 
     add_passage({line_at(span.begin), line_at(span.end - 1), sentence, count_tokens(sentence), 0}, max_tokens,
                 out);
   }
-}
-
-std::string heading_text(std::string_view line) {
-  size_t i = line.find_first_not_of(" #");
-  if (i == std::string_view::npos) return {};
-  std::string_view text = line.substr(i);
-  while (!text.empty() && (text.back() == '#' || text.back() == ' ')) text.remove_suffix(1);
-  return std::string(text);
 }
 
 // For every line, the indexes (into `headings`) of the headings above it.

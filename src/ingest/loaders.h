@@ -28,4 +28,7 @@ Result<ParsedDocument> load_document(DocumentKind kind, std::string_view bytes);
 // and for tests).
 std::vector<LineInfo> classify_markdown(const std::vector<std::string>& lines);
 
+// A heading line's text without its "#" marks: "## Limits ##" -> "Limits".
+std::string heading_text(std::string_view line);
+
 }  // namespace groundline::ingest

@@ -123,6 +123,8 @@ Result<std::map<std::string, std::vector<std::string>>> parse_front_matter(std::
   return fields;
 }
 
+}  // namespace
+
 std::string heading_text(std::string_view line) {
   size_t i = line.find_first_not_of(" #");
   if (i == std::string_view::npos) return {};
@@ -130,8 +132,6 @@ std::string heading_text(std::string_view line) {
   while (!text.empty() && (text.back() == '#' || text.back() == ' ')) text.remove_suffix(1);
   return std::string(text);
 }
-
-}  // namespace
 
 std::vector<LineInfo> classify_markdown(const std::vector<std::string>& lines) {
   std::vector<LineInfo> info(lines.size());
