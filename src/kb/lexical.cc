@@ -1,5 +1,7 @@
 #include "kb/lexical.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -60,31 +62,131 @@ Error corrupt(const char* what) {
   return Error{std::string("corrupt lexical index: ") + what};
 }
 
-void count_words(std::string_view text, Field field, std::unordered_map<std::string, TermCount>& counts,
+// Word form -> term id, open addressing over one array, the forms kept in
+// one arena: a lookup costs a hash and, usually, one cache line, where a
+// node-based map chases a pointer per bucket entry.
+class WordIds {
+ public:
+  WordIds() : slots_(1024) {}
+
+  // The id stored for `word`, or nullptr.
+  const int32_t* find(std::string_view word, uint64_t hash) const {
+    for (size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& s = slots_[i];
+      if (s.length == kFree) return nullptr;
+      if (s.hash == hash && s.length == word.size() && arena_.compare(s.offset, s.length, word) == 0)
+        return &s.value;
+    }
+  }
+
+  void insert(std::string_view word, uint64_t hash, int32_t value) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    place({hash, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(word.size()), value});
+    arena_ += word;
+    ++used_;
+  }
+
+  size_t size() const { return used_; }
+  size_t arena_bytes() const { return arena_.size(); }
+
+ private:
+  static constexpr uint32_t kFree = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t offset = 0;
+    uint32_t length = kFree;
+    int32_t value = 0;
+  };
+
+  void place(const Slot& slot) {
+    size_t i = slot.hash & (slots_.size() - 1);
+    while (slots_[i].length != kFree) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = slot;
+  }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const auto& s : old)
+      if (s.length != kFree) place(s);
+  }
+
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t used_ = 0;
+};
+
+// The index term of every word form met on this thread, interned: a corpus
+// has few distinct word forms, so lowercasing, the stop-word check and
+// stemming run once per form, and counting a chunk's terms costs one hash
+// lookup per word.
+class WordTerms {
+ public:
+  // The id of the word's term, or -1 for a stop word.
+  int32_t term_of(std::string_view word) {
+    uint64_t hash = XXH3_64bits(word.data(), word.size());
+    if (const int32_t* id = ids_.find(word, hash)) return *id;
+    std::string term = core::index_term(word);
+    int32_t id = -1;
+    if (!term.empty()) {
+      auto [at, added] = term_ids_.try_emplace(term, static_cast<int32_t>(terms_.size()));
+      if (added) {
+        terms_.push_back(std::move(term));
+        slot_.push_back(-1);
+      }
+      id = at->second;
+    }
+    ids_.insert(word, hash, id);
+    return id;
+  }
+  const std::string& term(int32_t id) const { return terms_[static_cast<size_t>(id)]; }
+  // Where the term sits in the chunk being counted (-1: not yet there).
+  int32_t& slot(int32_t id) { return slot_[static_cast<size_t>(id)]; }
+  // Forgets everything when hostile input made the table large; only
+  // between chunks, when no id is in use.
+  void bound_size() {
+    if (ids_.size() < kMaxForms && ids_.arena_bytes() < kMaxArenaBytes) return;
+    ids_ = WordIds();
+    term_ids_.clear();
+    terms_.clear();
+    slot_.clear();
+  }
+
+ private:
+  static constexpr size_t kMaxForms = 1'000'000, kMaxArenaBytes = 64u << 20;
+  WordIds ids_;
+  std::unordered_map<std::string, int32_t> term_ids_;
+  std::vector<std::string> terms_;
+  std::vector<int32_t> slot_;
+};
+
+void count_words(std::string_view text, Field field, WordTerms& table, std::vector<int32_t>& seen,
                  ChunkTerms& out) {
   core::for_each_word(text, [&](std::string_view word, size_t, size_t) {
-    std::string term = core::index_term(word);
-    if (term.empty()) return;
+    int32_t id = table.term_of(word);
+    if (id < 0) return;
     out.lengths[field]++;
-    auto& c = counts[term];
-    c.tf[field]++;
+    int32_t& slot = table.slot(id);
+    if (slot < 0) {
+      slot = static_cast<int32_t>(out.terms.size());
+      out.terms.push_back({table.term(id), {}});
+      seen.push_back(id);
+    }
+    out.terms[static_cast<size_t>(slot)].tf[field]++;
   });
 }
 
 }  // namespace
 
 ChunkTerms terms_of(const Chunk& chunk) {
+  thread_local WordTerms table;
+  table.bound_size();
   ChunkTerms out;
-  std::unordered_map<std::string, TermCount> counts;
-  count_words(chunk.text, kTextField, counts, out);
-  count_words(chunk.headings, kHeadingsField, counts, out);
-  for (const auto& code : chunk.codes) count_words(code, kCodesField, counts, out);
-  out.terms.reserve(counts.size());
-  for (auto& [term, c] : counts) {
-    c.term = term;
-    out.terms.push_back(std::move(c));
-  }
-  std::sort(out.terms.begin(), out.terms.end(), [](const auto& a, const auto& b) { return a.term < b.term; });
+  std::vector<int32_t> seen;
+  count_words(chunk.text, kTextField, table, seen, out);
+  count_words(chunk.headings, kHeadingsField, table, seen, out);
+  for (const auto& code : chunk.codes) count_words(code, kCodesField, table, seen, out);
+  for (int32_t id : seen) table.slot(id) = -1;
   return out;
 }
 

@@ -29,8 +29,8 @@ struct TermCount {
   std::array<uint32_t, kFieldCount> tf{};
 };
 
-// The index terms of one chunk, sorted by term, and its field lengths (in
-// terms, stop words excluded).
+// The index terms of one chunk, in order of first appearance, and its
+// field lengths (in terms, stop words excluded).
 struct ChunkTerms {
   std::vector<TermCount> terms;
   std::array<uint32_t, kFieldCount> lengths{};
