@@ -169,15 +169,16 @@ TEST(Chunker, HeadingPathAndHeadingsFieldFollowTheSections) {
 
 TEST(Passages, ListItemsCodeBlocksAndTableRowsAreUnitsOfTheirOwn) {
   auto doc = load_markdown(
-      "Intro sentence one. Intro two.\n\n- first item without a period\n  continued here\n- second item. Has two.\n\n"
+      "Intro sentence one. Intro two.\n\n- first item without a period\n  continued here\n- second item. Has "
+      "two.\n\n"
       "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```\n| Pro | 250 GB |\n");
   ASSERT_TRUE(doc.ok());
   std::vector<std::string> texts;
   for (const auto& p : split_passages(*doc, 300)) texts.push_back(p.text);
-  EXPECT_EQ(texts, (std::vector<std::string>{"Intro sentence one.", "Intro two.",
-                                             "- first item without a period\n  continued here", "- second item.",
-                                             "Has two.", "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```",
-                                             "| Pro | 250 GB |"}));
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "Intro sentence one.", "Intro two.", "- first item without a period\n  continued here",
+                       "- second item.", "Has two.", "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```",
+                       "| Pro | 250 GB |"}));
 }
 
 TEST(Chunker, EmptyAndWordlessDocumentsGiveNoChunks) {

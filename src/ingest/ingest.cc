@@ -172,8 +172,11 @@ Result<ProcessedDocument> process_document(std::string_view bytes, const std::st
   out.chunks = make_chunks(doc, config.chunking);
   for (auto& chunk : out.chunks) {
     extractor.tag_chunk(chunk, tags);
-    chunk.terms = kb::terms_of(chunk);  // here, in parallel, not in the writer
+    chunk.terms = kb::terms_of(chunk);
   }
+  // Here, in parallel, rather than in the single writer.
+  out.terms = kb::invert(out.chunks);
+  for (auto& chunk : out.chunks) chunk.terms = {};
   auto& v = out.version;
   v.path = path;
   v.kind = kind_name(kind);
@@ -259,7 +262,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
         break;
       case FileOutcome::What::kStore: {
         auto& p = *outcome.processed;
-        auto version = store.save_document(p.version, p.chunks, fingerprint);
+        auto version = store.save_document(p.version, p.chunks, fingerprint, &p.terms);
         if (!version.ok()) return fail(version.status());
         report.chunks_written += static_cast<int64_t>(p.chunks.size());
         if (!existing)

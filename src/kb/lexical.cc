@@ -1,10 +1,9 @@
 #include "kb/lexical.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/string_ids.h"
 #include "core/words.h"
 #include "kb/document.h"
 
@@ -62,60 +61,6 @@ Error corrupt(const char* what) {
   return Error{std::string("corrupt lexical index: ") + what};
 }
 
-// Word form -> term id, open addressing over one array, the forms kept in
-// one arena: a lookup costs a hash and, usually, one cache line, where a
-// node-based map chases a pointer per bucket entry.
-class WordIds {
- public:
-  WordIds() : slots_(1024) {}
-
-  // The id stored for `word`, or nullptr.
-  const int32_t* find(std::string_view word, uint64_t hash) const {
-    for (size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      const Slot& s = slots_[i];
-      if (s.length == kFree) return nullptr;
-      if (s.hash == hash && s.length == word.size() && arena_.compare(s.offset, s.length, word) == 0)
-        return &s.value;
-    }
-  }
-
-  void insert(std::string_view word, uint64_t hash, int32_t value) {
-    if (2 * (used_ + 1) > slots_.size()) grow();
-    place({hash, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(word.size()), value});
-    arena_ += word;
-    ++used_;
-  }
-
-  size_t size() const { return used_; }
-  size_t arena_bytes() const { return arena_.size(); }
-
- private:
-  static constexpr uint32_t kFree = UINT32_MAX;
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t offset = 0;
-    uint32_t length = kFree;
-    int32_t value = 0;
-  };
-
-  void place(const Slot& slot) {
-    size_t i = slot.hash & (slots_.size() - 1);
-    while (slots_[i].length != kFree) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = slot;
-  }
-
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    for (const auto& s : old)
-      if (s.length != kFree) place(s);
-  }
-
-  std::vector<Slot> slots_;
-  std::string arena_;
-  size_t used_ = 0;
-};
-
 // The index term of every word form met on this thread, interned: a corpus
 // has few distinct word forms, so lowercasing, the stop-word check and
 // stemming run once per form, and counting a chunk's terms costs one hash
@@ -124,7 +69,7 @@ class WordTerms {
  public:
   // The id of the word's term, or -1 for a stop word.
   int32_t term_of(std::string_view word) {
-    uint64_t hash = XXH3_64bits(word.data(), word.size());
+    uint64_t hash = core::StringIds::hash(word);
     if (const int32_t* id = ids_.find(word, hash)) return *id;
     std::string term = core::index_term(word);
     int32_t id = -1;
@@ -145,16 +90,16 @@ class WordTerms {
   // Forgets everything when hostile input made the table large; only
   // between chunks, when no id is in use.
   void bound_size() {
-    if (ids_.size() < kMaxForms && ids_.arena_bytes() < kMaxArenaBytes) return;
-    ids_ = WordIds();
+    if (ids_.size() < kMaxForms && ids_.key_bytes() < kMaxKeyBytes) return;
+    ids_.clear();
     term_ids_.clear();
     terms_.clear();
     slot_.clear();
   }
 
  private:
-  static constexpr size_t kMaxForms = 1'000'000, kMaxArenaBytes = 64u << 20;
-  WordIds ids_;
+  static constexpr size_t kMaxForms = 1'000'000, kMaxKeyBytes = 64u << 20;
+  core::StringIds ids_;
   std::unordered_map<std::string, int32_t> term_ids_;
   std::vector<std::string> terms_;
   std::vector<int32_t> slot_;
@@ -187,6 +132,32 @@ ChunkTerms terms_of(const Chunk& chunk) {
   count_words(chunk.headings, kHeadingsField, table, seen, out);
   for (const auto& code : chunk.codes) count_words(code, kCodesField, table, seen, out);
   for (int32_t id : seen) table.slot(id) = -1;
+  return out;
+}
+
+DocumentTerms invert(const std::vector<Chunk>& chunks) {
+  DocumentTerms out;
+  core::StringIds index;
+  out.lengths.reserve(chunks.size());
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const Chunk& chunk = chunks[c];
+    ChunkTerms computed;
+    bool compute = chunk.terms.terms.empty() && !(chunk.text.empty() && chunk.headings.empty());
+    if (compute) computed = terms_of(chunk);
+    const ChunkTerms& terms = compute ? computed : chunk.terms;
+    out.lengths.push_back(terms.lengths);
+    for (const auto& t : terms.terms) {
+      uint64_t hash = core::StringIds::hash(t.term);
+      const int32_t* at = index.find(t.term, hash);
+      size_t i = at ? static_cast<size_t>(*at) : out.terms.size();
+      if (!at) {
+        index.insert(t.term, hash, static_cast<int32_t>(i));
+        out.terms.push_back(t.term);
+        out.postings.emplace_back();
+      }
+      out.postings[i].push_back({static_cast<uint32_t>(c), t.tf});
+    }
+  }
   return out;
 }
 

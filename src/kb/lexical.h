@@ -38,6 +38,23 @@ struct ChunkTerms {
 
 ChunkTerms terms_of(const Chunk& chunk);
 
+// A document's postings before its chunks have ids: each distinct term of
+// its chunks with the chunks (by index, in order) that hold it. Built where
+// the document is processed, so that the single writer appends one list
+// per term instead of one posting per chunk and term.
+struct LocalPosting {
+  uint32_t chunk = 0;  // index into the document's chunks
+  std::array<uint32_t, kFieldCount> tf{};
+};
+struct DocumentTerms {
+  std::vector<std::string> terms;
+  std::vector<std::vector<LocalPosting>> postings;         // one list per term
+  std::vector<std::array<uint32_t, kFieldCount>> lengths;  // per chunk
+};
+
+// From the chunks' `terms` (computed here where a chunk has none).
+DocumentTerms invert(const std::vector<Chunk>& chunks);
+
 struct Posting {
   int64_t chunk_id = 0;
   std::array<uint32_t, kFieldCount> tf{};

@@ -147,19 +147,24 @@ std::string tag_key(std::string_view key, std::string_view value) {
   return out;
 }
 
-// Sorted `current` without `removed`, merged with `added`.
+// Sorted `current` without `removed`, merged with `added`. A batch adds
+// chunks in id order and mostly to new terms, so the common cases (added
+// already sorted, nothing current, nothing removed) skip the work.
 template <class T, class IdOf>
 std::vector<T> merge_ids(std::vector<T> current, std::vector<T> added, std::vector<int64_t> removed,
                          IdOf id_of) {
-  std::sort(removed.begin(), removed.end());
-  auto gone = [&](const T& x) { return std::binary_search(removed.begin(), removed.end(), id_of(x)); };
-  std::erase_if(current, gone);
-  std::erase_if(added, gone);
-  std::sort(added.begin(), added.end(), [&](const T& a, const T& b) { return id_of(a) < id_of(b); });
+  auto by_id = [&](const T& a, const T& b) { return id_of(a) < id_of(b); };
+  if (!removed.empty()) {
+    std::sort(removed.begin(), removed.end());
+    auto gone = [&](const T& x) { return std::binary_search(removed.begin(), removed.end(), id_of(x)); };
+    std::erase_if(current, gone);
+    std::erase_if(added, gone);
+  }
+  if (!std::is_sorted(added.begin(), added.end(), by_id)) std::sort(added.begin(), added.end(), by_id);
+  if (current.empty()) return added;
   std::vector<T> out;
   out.reserve(current.size() + added.size());
-  std::merge(current.begin(), current.end(), added.begin(), added.end(), std::back_inserter(out),
-             [&](const T& a, const T& b) { return id_of(a) < id_of(b); });
+  std::merge(current.begin(), current.end(), added.begin(), added.end(), std::back_inserter(out), by_id);
   return out;
 }
 
@@ -303,7 +308,7 @@ Result<DocumentRecord> Store::document(const std::string& path_or_id) {
 }
 
 Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
-                                 const std::string& index_config) {
+                                 const std::string& index_config, const DocumentTerms* terms) {
   auto existing = document(doc.path);
   int64_t doc_id = 0;
   int version = 1;
@@ -352,7 +357,9 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
              .bind(8, headings_json(doc.headings))
              .bind(9, tags_json(doc.tags))
              .run());
-  GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks));
+  DocumentTerms computed;
+  if (!terms) computed = invert(chunks);
+  GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks, terms ? *terms : computed));
   return version;
 }
 
@@ -371,7 +378,7 @@ Status Store::delete_chunks(int64_t doc_id) {
     chunk.headings = old.column_text(2);
     chunk.codes = split_codes(old.column_view(3));
     ChunkTerms terms = terms_of(chunk);
-    for (const auto& t : terms.terms) pending_terms_[t.term].removed.push_back(id);
+    for (const auto& t : terms.terms) pending_term(t.term).removed.push_back(id);
     pending_stats_.chunks--;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= terms.lengths[f];
     for (const auto& t : merged_tags(parse_tags(old.column_view(5)), parse_tags(old.column_view(4))))
@@ -383,16 +390,16 @@ Status Store::delete_chunks(int64_t doc_id) {
 }
 
 Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
-                            const std::vector<Chunk>& chunks) {
+                            const std::vector<Chunk>& chunks, const DocumentTerms& terms) {
+  if (terms.lengths.size() != chunks.size()) return make_error("document terms do not match its chunks");
   auto doc_tags = sorted_tags(document_tags);
   GL_ASSIGN_OR_RETURN(auto insert, db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
                                                "token_count, heading_path, text, headings, codes, tags) "
                                                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  for (const auto& c : chunks) {
-    ChunkTerms computed;
-    bool compute = c.terms.terms.empty() && !(c.text.empty() && c.headings.empty());
-    if (compute) computed = terms_of(c);
-    const ChunkTerms& terms = compute ? computed : c.terms;
+  std::vector<int64_t> ids;
+  ids.reserve(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const Chunk& c = chunks[i];
     GL_TRY(insert.bind(1, doc_id)
                .bind(2, version)
                .bind(3, c.first_line)
@@ -405,12 +412,16 @@ Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>&
                .bind(10, tags_json(own_tags(c.tags, doc_tags)))
                .run());
     int64_t id = db_.last_insert_id();
-    for (const auto& t : terms.terms) pending_terms_[t.term].added.push_back({id, t.tf, terms.lengths});
-    pending_postings_ += terms.terms.size();
+    ids.push_back(id);
     pending_stats_.chunks++;
-    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[f];
+    for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[i][f];
     for (const auto& t : merged_tags(doc_tags, c.tags))
       pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
+  }
+  for (size_t t = 0; t < terms.terms.size(); ++t) {
+    auto& added = pending_term(terms.terms[t]).added;
+    for (const auto& p : terms.postings[t]) added.push_back({ids[p.chunk], p.tf, terms.lengths[p.chunk]});
+    pending_postings_ += terms.postings[t].size();
   }
   if (pending_postings_ > kFlushPostings) GL_TRY(flush_index());
   return {};
@@ -528,7 +539,16 @@ Result<StoreStats> Store::stats() {
   return s;
 }
 
+Store::PendingTerm& Store::pending_term(const std::string& term) {
+  uint64_t hash = core::StringIds::hash(term);
+  if (const int32_t* at = pending_index_.find(term, hash))
+    return pending_terms_[static_cast<size_t>(*at)].second;
+  pending_index_.insert(term, hash, static_cast<int32_t>(pending_terms_.size()));
+  return pending_terms_.emplace_back(term, PendingTerm{}).second;
+}
+
 void Store::forget_pending() {
+  pending_index_.clear();
   pending_terms_.clear();
   pending_tags_.clear();
   pending_stats_ = {};

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/string_ids.h"
 #include "kb/document.h"
 #include "kb/sqlite.h"
 
@@ -54,9 +55,10 @@ class Store {
 
   // Stores a document: a new document, a new version when its content hash
   // differs from the current one, or the same version re-chunked. Replaces
-  // the document's chunks. Returns the version number.
+  // the document's chunks. `terms`, when given, is invert(chunks) computed
+  // beforehand (off the writer's thread). Returns the version number.
   Result<int> save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
-                            const std::string& index_config);
+                            const std::string& index_config, const DocumentTerms* terms = nullptr);
   // Records a new size and mtime for unchanged content.
   Status touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns);
   // Marks a document deleted and removes its chunks; its versions stay, so
@@ -89,7 +91,7 @@ class Store {
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
   Status insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
-                       const std::vector<Chunk>& chunks);
+                       const std::vector<Chunk>& chunks, const DocumentTerms& terms);
   // Merges the batch's index changes into the stored lists.
   Status flush_index();
   void forget_pending();
@@ -103,7 +105,9 @@ class Store {
   struct PendingTag {
     std::vector<int64_t> added, removed;
   };
-  std::unordered_map<std::string, PendingTerm> pending_terms_;
+  PendingTerm& pending_term(const std::string& term);
+  core::StringIds pending_index_;  // term -> index into pending_terms_
+  std::vector<std::pair<std::string, PendingTerm>> pending_terms_;
   std::unordered_map<std::string, PendingTag> pending_tags_;
   LexicalStats pending_stats_;  // deltas
   size_t pending_postings_ = 0;
