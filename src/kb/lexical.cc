@@ -181,43 +181,6 @@ std::string encode_postings(const std::vector<Posting>& postings) {
   return out;
 }
 
-PostingCursor::PostingCursor(std::string_view blob) : blob_(blob) {
-  size_ = static_cast<size_t>(varint());
-  if (!ok_ || size_ > blob.size()) {
-    ok_ = false;
-    size_ = 0;
-  }
-}
-
-uint64_t PostingCursor::varint() {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && pos_ < blob_.size(); shift += 7) {
-    auto byte = static_cast<uint8_t>(blob_[pos_++]);
-    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if (!(byte & 0x80)) return v;
-  }
-  ok_ = false;
-  return 0;
-}
-
-bool PostingCursor::next(Posting& p) {
-  if (read_ >= size_ || !ok_) return false;
-  id_ += static_cast<int64_t>(varint());
-  p.chunk_id = id_;
-  uint64_t packed = varint();
-  p.tf[kTextField] = static_cast<uint32_t>(packed >> 2);
-  p.lengths[kTextField] = static_cast<uint32_t>(varint());
-  p.tf[kHeadingsField] = p.lengths[kHeadingsField] = 0;
-  p.tf[kCodesField] = p.lengths[kCodesField] = 0;
-  if (packed & 2) {
-    p.tf[kHeadingsField] = static_cast<uint32_t>(varint());
-    p.lengths[kHeadingsField] = static_cast<uint32_t>(varint());
-  }
-  if (packed & 1) p.tf[kCodesField] = static_cast<uint32_t>(varint());
-  ++read_;
-  return ok_;
-}
-
 Result<std::vector<Posting>> decode_postings(std::string_view blob) {
   PostingCursor cursor(blob);
   std::vector<Posting> out(cursor.size());

@@ -75,24 +75,57 @@ struct LexicalStats {
 std::string encode_postings(const std::vector<Posting>& postings);
 Result<std::vector<Posting>> decode_postings(std::string_view blob);
 
-// Walks an encoded posting list in place, one posting at a time.
+// Walks an encoded posting list in place, one posting at a time. Inline:
+// it is the innermost loop of every search.
 class PostingCursor {
  public:
-  explicit PostingCursor(std::string_view blob);
+  explicit PostingCursor(std::string_view blob) : blob_(blob) {
+    size_ = static_cast<size_t>(varint());
+    if (!ok_ || size_ > blob.size()) {
+      ok_ = false;
+      size_ = 0;
+    }
+  }
   // Postings in the list (its document frequency).
   size_t size() const { return size_; }
   // Fills `p` with the next posting; false at the end or on corrupt bytes.
-  bool next(Posting& p);
+  bool next(Posting& p) {
+    if (read_ >= size_ || !ok_) return false;
+    id_ += static_cast<int64_t>(varint());
+    p.chunk_id = id_;
+    uint64_t packed = varint();
+    p.tf[kTextField] = static_cast<uint32_t>(packed >> 2);
+    p.lengths[kTextField] = static_cast<uint32_t>(varint());
+    p.tf[kHeadingsField] = p.lengths[kHeadingsField] = 0;
+    p.tf[kCodesField] = p.lengths[kCodesField] = 0;
+    if (packed & 2) {
+      p.tf[kHeadingsField] = static_cast<uint32_t>(varint());
+      p.lengths[kHeadingsField] = static_cast<uint32_t>(varint());
+    }
+    if (packed & 1) p.tf[kCodesField] = static_cast<uint32_t>(varint());
+    ++read_;
+    return ok_;
+  }
   // False when the bytes were corrupt (or the list shorter than it said).
   bool ok() const { return ok_ && (read_ < size_ || pos_ == blob_.size()); }
 
  private:
-  uint64_t varint();
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && pos_ < blob_.size(); shift += 7) {
+      auto byte = static_cast<uint8_t>(blob_[pos_++]);
+      v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if (!(byte & 0x80)) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
   std::string_view blob_;
   size_t pos_ = 0, size_ = 0, read_ = 0;
   int64_t id_ = 0;
   bool ok_ = true;
 };
+
 std::string encode_ids(const std::vector<int64_t>& ids);
 Result<std::vector<int64_t>> decode_ids(std::string_view blob);
 

@@ -32,9 +32,9 @@ CREATE TABLE IF NOT EXISTS versions(
   title TEXT NOT NULL,
   ingested_at TEXT NOT NULL,
   line_count INTEGER NOT NULL,
-  lines TEXT NOT NULL,
-  headings TEXT NOT NULL,
   tags TEXT NOT NULL,
+  headings TEXT NOT NULL,
+  lines TEXT NOT NULL,  -- last: reading the columns before it skips its overflow pages
   PRIMARY KEY(doc_id, version));
 CREATE TABLE IF NOT EXISTS chunks(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -260,7 +260,9 @@ Status Store::begin_batch() {
 
 Status Store::commit_batch() {
   GL_TRY(flush_index());
-  return db_.exec("COMMIT");
+  Status status = db_.exec("COMMIT");
+  forget_cache();
+  return status;
 }
 
 void Store::rollback_batch() {
@@ -268,15 +270,40 @@ void Store::rollback_batch() {
   db_.exec("ROLLBACK");
 }
 
+bool Store::cache_is_fresh() {
+  if (!data_version_) {
+    auto stmt = db_.prepare("PRAGMA data_version");
+    if (!stmt.ok()) return false;
+    data_version_.emplace(std::move(stmt).value());
+  }
+  int64_t version = data_version_->step() ? data_version_->column_int(0) : -1;
+  data_version_->reset();
+  bool fresh = version >= 0 && version == cached_version_;
+  if (!fresh) forget_cache();
+  cached_version_ = version;
+  return fresh;
+}
+
+void Store::forget_cache() {
+  meta_cache_.clear();
+  stats_cache_.reset();
+}
+
 std::optional<std::string> Store::meta(const std::string& key) {
+  if (cache_is_fresh()) {
+    if (auto it = meta_cache_.find(key); it != meta_cache_.end()) return it->second;
+  }
   auto stmt = db_.prepare("SELECT value FROM meta WHERE key = ?1");
   if (!stmt.ok()) return std::nullopt;
   stmt->bind(1, key);
-  if (!stmt->step()) return std::nullopt;
-  return stmt->column_text(0);
+  std::optional<std::string> value;
+  if (stmt->step()) value = stmt->column_text(0);
+  meta_cache_[key] = value;
+  return value;
 }
 
 Status Store::set_meta(const std::string& key, const std::string& value) {
+  forget_cache();
   GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) "
                                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   return stmt.bind(1, key).bind(2, value).run();
@@ -548,6 +575,7 @@ Store::PendingTerm& Store::pending_term(const std::string& term) {
 }
 
 void Store::forget_pending() {
+  forget_cache();
   pending_index_.clear();
   pending_terms_.clear();
   pending_tags_.clear();
@@ -642,10 +670,11 @@ Status Store::scan_postings(const std::string& term, const std::function<void(Po
   return status;
 }
 
-Status Store::scan_tagged(const TagFilter& filter, const std::function<void(int64_t)>& visit) {
+Status Store::scan_tagged(const TagFilter& filter,
+                          const std::function<void(const std::vector<int64_t>&)>& visit) {
   auto visit_list = [&](std::string_view blob) -> Status {
     GL_ASSIGN_OR_RETURN(auto list, decode_ids(blob));
-    for (int64_t id : list) visit(id);
+    visit(list);
     return {};
   };
   if (filter.min.empty() && filter.max.empty()) {
@@ -677,13 +706,15 @@ Status Store::scan_tagged(const TagFilter& filter, const std::function<void(int6
 
 Result<std::vector<int64_t>> Store::filtered_chunks(const TagFilter& filter) {
   std::vector<int64_t> ids;
-  GL_TRY(scan_tagged(filter, [&](int64_t id) { ids.push_back(id); }));
+  GL_TRY(scan_tagged(
+      filter, [&](const std::vector<int64_t>& list) { ids.insert(ids.end(), list.begin(), list.end()); }));
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
 }
 
 Result<LexicalStats> Store::lexical_stats() {
+  if (cache_is_fresh() && stats_cache_) return *stats_cache_;
   LexicalStats stats;
   if (auto stored = meta("lexical_stats")) {
     auto j = nlohmann::json::parse(*stored, nullptr, false);
@@ -695,6 +726,7 @@ Result<LexicalStats> Store::lexical_stats() {
   GL_ASSIGN_OR_RETURN(auto max_id, db_.prepare("SELECT coalesce(max(id), 0) FROM chunks"));
   if (max_id.step()) stats.max_chunk_id = max_id.column_int(0);
   GL_TRY(max_id.status());
+  stats_cache_ = stats;
   return stats;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,9 +79,9 @@ class Store {
   // called when no chunk has the term).
   Status scan_postings(const std::string& term, const std::function<void(PostingCursor&)>& visit);
   Result<std::vector<int64_t>> filtered_chunks(const TagFilter& filter);
-  // Calls `visit` with the id of every chunk that passes the filter, in no
-  // particular order; an id may come more than once.
-  Status scan_tagged(const TagFilter& filter, const std::function<void(int64_t)>& visit);
+  // Calls `visit` with lists of the ids of the chunks that pass the filter
+  // (each list sorted; a chunk may be in several lists).
+  Status scan_tagged(const TagFilter& filter, const std::function<void(const std::vector<int64_t>&)>& visit);
   Result<LexicalStats> lexical_stats();
 
   Result<StoreStats> stats();
@@ -112,8 +113,19 @@ class Store {
   LexicalStats pending_stats_;  // deltas
   size_t pending_postings_ = 0;
 
+  // Meta values and index statistics are read once per state of the file:
+  // the cache holds while PRAGMA data_version (other connections' commits)
+  // is unchanged and this connection has not written.
+  bool cache_is_fresh();
+  void forget_cache();
+
   Connection db_;
-  std::optional<Statement> read_postings_;  // prepared once: searches read many lists
+  // Statements are declared after the connection: they are finalized first.
+  std::optional<Statement> read_postings_;
+  std::optional<Statement> data_version_;
+  int64_t cached_version_ = -1;
+  std::map<std::string, std::optional<std::string>> meta_cache_;
+  std::optional<LexicalStats> stats_cache_;  // prepared once: searches read many lists
 };
 
 }  // namespace groundline::kb

@@ -127,14 +127,17 @@ class Scorer {
     stamp.assign(scores_.size(), 0);
     for (size_t f = 0; f < filters.size(); ++f) {
       auto mark = static_cast<uint8_t>(f + 1);
-      GL_TRY(store.scan_tagged(filters[f], [&](int64_t id) {
-        auto i = static_cast<size_t>(id);
-        if (id < 0 || i >= passed.size() || stamp[i] == mark) return;
-        stamp[i] = mark;
-        passed[i]++;
+      GL_TRY(store.scan_tagged(filters[f], [&](const std::vector<int64_t>& ids) {
+        for (int64_t id : ids) {
+          auto i = static_cast<size_t>(id);
+          if (id < 0 || i >= passed.size() || stamp[i] == mark) continue;
+          stamp[i] = mark;
+          passed[i]++;
+        }
       }));
     }
     required_ = static_cast<uint8_t>(filters.size());
+    passed_ = passed.data();
     restricted_ = true;
     return {};
   }
@@ -152,7 +155,7 @@ class Scorer {
     kb::Posting p;
     while (postings.next(p)) {
       auto id = static_cast<size_t>(p.chunk_id);
-      if (id >= size || (restricted_ && counts()[id] != required_)) continue;
+      if (id >= size || (restricted_ && passed_[id] != required_)) continue;
       float tf = w_text * static_cast<float>(p.tf[kb::kTextField]) /
                  (c0 + text_c1 * static_cast<float>(p.lengths[kb::kTextField]));
       if (p.tf[kb::kHeadingsField])
@@ -169,11 +172,13 @@ class Scorer {
   Status boost(kb::Store& store, const kb::TagFilter& filter, float factor) {
     auto& stamp = stamps();
     stamp.assign(scores_.size(), 0);
-    return store.scan_tagged(filter, [&](int64_t id) {
-      auto i = static_cast<size_t>(id);
-      if (id < 0 || i >= scores_.size() || stamp[i]) return;
-      stamp[i] = 1;
-      scores_[i] *= factor;
+    return store.scan_tagged(filter, [&](const std::vector<int64_t>& ids) {
+      for (int64_t id : ids) {
+        auto i = static_cast<size_t>(id);
+        if (id < 0 || i >= scores_.size() || stamp[i]) continue;
+        stamp[i] = 1;
+        scores_[i] *= factor;
+      }
     });
   }
 
@@ -210,6 +215,7 @@ class Scorer {
   double average_[kb::kFieldCount] = {};
   std::vector<float>& scores_;
   uint8_t required_ = 0;
+  const uint8_t* passed_ = nullptr;  // counts(), while restricted
   bool restricted_ = false;
   std::vector<size_t> touched_;
 };
