@@ -159,6 +159,25 @@ TEST(Cli, BadFilesAreNamedWithReasonsAndTheExitStatusSaysSo) {
   EXPECT_NE(run.out.find("1 added"), std::string::npos) << run.out;
 }
 
+TEST(Cli, InspectShowsVersionHistoryAndOldLines) {
+  TempDir dir;
+  dir.write("docs/a.md", "# A\n\nStarter has 10 seats.\n");
+  ASSERT_EQ(groundline({"ingest", dir / "docs", "--kb", dir / "kb.db"}, dir).code, 0);
+  dir.write("docs/a.md", "# A\n\nStarter has 12 seats.\n");
+  ASSERT_EQ(groundline({"ingest", dir / "docs", "--kb", dir / "kb.db"}, dir).code, 0);
+  auto run = groundline({"inspect", "a.md", "--kb", dir / "kb.db", "--json"}, dir);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto j = json::parse(run.out);
+  EXPECT_EQ(j["version"], 2);
+  ASSERT_EQ(j["version_history"].size(), 2u);
+  EXPECT_EQ(j["version_history"][0]["version"], 1);
+  auto old = groundline({"inspect", "a.md", "--kb", dir / "kb.db", "--version", "1", "--lines", "3"}, dir);
+  EXPECT_NE(old.out.find("Starter has 10 seats."), std::string::npos) << old.out;
+  auto bad = groundline({"inspect", "a.md", "--kb", dir / "kb.db", "--lines", "9-x"}, dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--lines"), std::string::npos);
+}
+
 TEST(Cli, UsageErrorsAndMissingKnowledgeBase) {
   TempDir dir;
   EXPECT_EQ(groundline({"search", "x", "--kb", dir / "missing.db"}, dir).code, 2);

@@ -112,8 +112,16 @@ int show_document(kb::Store& store, const InspectArgs& args) {
   if (!args.lines.empty()) return show_lines(store, *d, args);
   auto chunks = store.chunks_of(d->id);
   if (!chunks.ok()) return fail(chunks.message());
+  auto versions = store.versions(d->id);
+  if (!versions.ok()) return fail(versions.message());
   if (args.json) {
     auto out = document_json(*d);
+    out["version_history"] = nlohmann::json::array();
+    for (const auto& v : *versions)
+      out["version_history"].push_back({{"version", v.version},
+                                        {"content_hash", v.content_hash},
+                                        {"ingested_at", v.ingested_at},
+                                        {"lines", v.line_count}});
     out["chunks"] = nlohmann::json::array();
     for (const auto& c : *chunks)
       out["chunks"].push_back({{"id", c.id},
@@ -130,6 +138,9 @@ int show_document(kb::Store& store, const InspectArgs& args) {
       d->path.c_str(), static_cast<long long>(d->id), d->kind.c_str(), d->deleted ? ", deleted" : "",
       d->title.c_str(), d->current_version, d->version_count, d->line_count, d->chunk_count,
       d->content_hash.substr(0, 16).c_str(), format_tags(d->tags).c_str());
+  for (const auto& v : *versions)
+    std::printf("  version %d  %s  %d lines  hash %s\n", v.version, v.ingested_at.c_str(), v.line_count,
+                v.content_hash.substr(0, 16).c_str());
   for (const auto& c : *chunks)
     std::printf("  chunk %lld  lines %d-%d  %d tokens  %s\n", static_cast<long long>(c.id),
                 c.chunk.first_line, c.chunk.last_line, c.chunk.token_count, c.chunk.heading_path.c_str());

@@ -86,6 +86,14 @@ struct ChunkRecord {
   Chunk chunk;
 };
 
+// One stored version of a document, without its lines.
+struct VersionInfo {
+  int version = 0;
+  std::string content_hash;
+  std::string ingested_at;  // UTC, ISO 8601
+  int line_count = 0;
+};
+
 // The lines of one version of a document.
 struct VersionText {
   int64_t doc_id = 0;

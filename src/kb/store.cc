@@ -465,6 +465,19 @@ Status Store::mark_deleted(int64_t doc_id) {
   return stmt.bind(1, doc_id).run();
 }
 
+Result<std::vector<VersionInfo>> Store::versions(int64_t doc_id) {
+  GL_ASSIGN_OR_RETURN(auto stmt,
+                      db_.prepare("SELECT version, content_hash, ingested_at, line_count FROM versions "
+                                  "WHERE doc_id = ?1 ORDER BY version"));
+  stmt.bind(1, doc_id);
+  std::vector<VersionInfo> out;
+  while (stmt.step())
+    out.push_back({static_cast<int>(stmt.column_int(0)), stmt.column_text(1), stmt.column_text(2),
+                   static_cast<int>(stmt.column_int(3))});
+  GL_TRY(stmt.status());
+  return out;
+}
+
 Result<VersionText> Store::version_text(int64_t doc_id, int version) {
   GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("SELECT d.path, v.version, v.title, v.line_count, v.lines, "
                                              "v.headings, v.tags FROM documents d JOIN versions v "

@@ -66,6 +66,8 @@ class Store {
   // that old citations still resolve.
   Status mark_deleted(int64_t doc_id);
 
+  // Every version of a document, oldest first.
+  Result<std::vector<VersionInfo>> versions(int64_t doc_id);
   // A version's lines; version 0 means the current one.
   Result<VersionText> version_text(int64_t doc_id, int version = 0);
   Result<std::vector<ChunkRecord>> chunks(const std::vector<int64_t>& ids);

@@ -93,6 +93,12 @@ TEST_F(StoreTest, ChangedContentMakesANewVersionAndOldLinesStillResolve) {
   EXPECT_EQ(record->version_count, 2);
   EXPECT_EQ(store_->version_text(record->id, 1)->lines, std::vector<std::string>{"old line"});
   EXPECT_EQ(store_->version_text(record->id, 2)->lines.size(), 2u);
+  auto versions = store_->versions(record->id);
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ(versions->at(0).content_hash, "h1");
+  EXPECT_EQ(versions->at(1).line_count, 2);
+  EXPECT_EQ(versions->at(1).ingested_at.size(), 20u);  // 2026-11-27T07:30:00Z
   // Only the current version is searchable.
   EXPECT_TRUE(ids_with("old").empty());
   EXPECT_EQ(ids_with("second").size(), 1u);
