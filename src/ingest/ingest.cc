@@ -123,6 +123,10 @@ std::string default_title(const std::string& path) {
   return fs::path(path).stem().string();
 }
 
+Result<ProcessedDocument> build_document(std::string_view bytes, const std::string& hash,
+                                         const std::string& path, const MetadataExtractor& extractor,
+                                         const IngestConfig& config);
+
 FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* existing,
                          const MetadataExtractor& extractor, const IngestConfig& config,
                          const std::string& fingerprint) {
@@ -139,7 +143,7 @@ FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* exist
     outcome.what = FileOutcome::What::kTouch;
     return outcome;
   }
-  auto processed = process_document(*bytes, file.path, extractor, config);
+  auto processed = build_document(*bytes, hash, file.path, extractor, config);
   if (!processed.ok()) {
     outcome.reason = processed.message();
     return outcome;
@@ -159,6 +163,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 Result<ProcessedDocument> process_document(std::string_view bytes, const std::string& path,
                                            const MetadataExtractor& extractor, const IngestConfig& config) {
+  return build_document(bytes, core::content_hash(bytes), path, extractor, config);
+}
+
+namespace {
+
+Result<ProcessedDocument> build_document(std::string_view bytes, const std::string& hash,
+                                         const std::string& path, const MetadataExtractor& extractor,
+                                         const IngestConfig& config) {
   DocumentKind kind = kind_of(path);
   if (bytes.empty()) return make_error("empty file");
   if (kind != DocumentKind::kPdf && looks_binary(bytes)) return make_error("binary file, not text");
@@ -170,17 +182,12 @@ Result<ProcessedDocument> process_document(std::string_view bytes, const std::st
   GL_ASSIGN_OR_RETURN(auto tags, extractor.document_tags(doc));
   ProcessedDocument out;
   out.chunks = make_chunks(doc, config.chunking);
-  for (auto& chunk : out.chunks) {
-    extractor.tag_chunk(chunk, tags);
-    chunk.terms = kb::terms_of(chunk);
-  }
-  // Here, in parallel, rather than in the single writer.
-  out.terms = kb::invert(out.chunks);
-  for (auto& chunk : out.chunks) chunk.terms = {};
+  for (auto& chunk : out.chunks) extractor.tag_chunk(chunk, tags);
+  out.terms = kb::invert(out.chunks);  // here, in parallel, rather than in the single writer
   auto& v = out.version;
   v.path = path;
   v.kind = kind_name(kind);
-  v.content_hash = core::content_hash(bytes);
+  v.content_hash = hash;
   v.size = static_cast<int64_t>(bytes.size());
   v.title = doc.title;
   v.headings = headings_of(doc);
@@ -188,6 +195,8 @@ Result<ProcessedDocument> process_document(std::string_view bytes, const std::st
   v.lines = std::move(doc.lines);
   return out;
 }
+
+}  // namespace
 
 Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
                                    const IngestOptions& options) {

@@ -40,9 +40,6 @@ struct Chunk {
   std::string headings;
   std::vector<std::string> codes;  // error codes the chunk mentions
   std::vector<Tag> tags;           // the document's tags and the chunk's own
-  // Index terms of text, headings and codes; computed when the chunk is
-  // made (or by the store when left empty).
-  ChunkTerms terms;
 };
 
 // One version of a document as ingestion produced it.

@@ -140,11 +140,7 @@ DocumentTerms invert(const std::vector<Chunk>& chunks) {
   core::StringIds index;
   out.lengths.reserve(chunks.size());
   for (size_t c = 0; c < chunks.size(); ++c) {
-    const Chunk& chunk = chunks[c];
-    ChunkTerms computed;
-    bool compute = chunk.terms.terms.empty() && !(chunk.text.empty() && chunk.headings.empty());
-    if (compute) computed = terms_of(chunk);
-    const ChunkTerms& terms = compute ? computed : chunk.terms;
+    ChunkTerms terms = terms_of(chunks[c]);
     out.lengths.push_back(terms.lengths);
     for (const auto& t : terms.terms) {
       uint64_t hash = core::StringIds::hash(t.term);

@@ -52,7 +52,6 @@ struct DocumentTerms {
   std::vector<std::array<uint32_t, kFieldCount>> lengths;  // per chunk
 };
 
-// From the chunks' `terms` (computed here where a chunk has none).
 DocumentTerms invert(const std::vector<Chunk>& chunks);
 
 struct Posting {

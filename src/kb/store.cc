@@ -168,6 +168,28 @@ std::vector<T> merge_ids(std::vector<T> current, std::vector<T> added, std::vect
   return out;
 }
 
+// How each kind of stored list is read and written, and the chunk id of an
+// entry: term lists hold postings, tag lists plain chunk ids.
+int64_t chunk_id_of(const Posting& p) {
+  return p.chunk_id;
+}
+int64_t chunk_id_of(int64_t id) {
+  return id;
+}
+std::string encode_stored(const std::vector<Posting>& list) {
+  return encode_postings(list);
+}
+std::string encode_stored(const std::vector<int64_t>& list) {
+  return encode_ids(list);
+}
+template <class T>
+Result<std::vector<T>> decode_stored(std::string_view blob) {
+  if constexpr (std::is_same_v<T, Posting>)
+    return decode_postings(blob);
+  else
+    return decode_ids(blob);
+}
+
 // Tags in one order, without repeats.
 std::vector<Tag> sorted_tags(std::vector<Tag> tags) {
   std::sort(tags.begin(), tags.end());
@@ -596,52 +618,38 @@ void Store::forget_pending() {
   pending_postings_ = 0;
 }
 
+template <class T, class Lists>
+Status Store::merge_pending(const char* table, const char* key_column, const char* count_column,
+                            Lists& pending) {
+  const std::string t(table), key(key_column);
+  GL_ASSIGN_OR_RETURN(auto read, db_.prepare("SELECT data FROM " + t + " WHERE " + key + " = ?1"));
+  GL_ASSIGN_OR_RETURN(auto put, db_.prepare("INSERT OR REPLACE INTO " + t + "(" + key + ", " + count_column +
+                                            ", data) VALUES(?1, ?2, ?3)"));
+  GL_ASSIGN_OR_RETURN(auto drop, db_.prepare("DELETE FROM " + t + " WHERE " + key + " = ?1"));
+  for (auto& [name, changes] : pending) {
+    std::vector<T> current;
+    read.bind(1, name);
+    if (read.step()) {
+      GL_ASSIGN_OR_RETURN(current, decode_stored<T>(read.column_view(0)));
+    }
+    GL_TRY(read.status());
+    read.reset();
+    auto merged = merge_ids(std::move(current), std::move(changes.added), std::move(changes.removed),
+                            [](const T& x) { return chunk_id_of(x); });
+    if (merged.empty())
+      GL_TRY(drop.bind(1, name).run());
+    else
+      GL_TRY(put.bind(1, name)
+                 .bind(2, static_cast<int64_t>(merged.size()))
+                 .bind_blob(3, encode_stored(merged))
+                 .run());
+  }
+  return {};
+}
+
 Status Store::flush_index() {
-  GL_ASSIGN_OR_RETURN(auto read_term, db_.prepare("SELECT data FROM postings WHERE term = ?1"));
-  GL_ASSIGN_OR_RETURN(auto put_term,
-                      db_.prepare("INSERT OR REPLACE INTO postings(term, df, data) VALUES(?1, ?2, ?3)"));
-  GL_ASSIGN_OR_RETURN(auto drop_term, db_.prepare("DELETE FROM postings WHERE term = ?1"));
-  auto posting_id = [](const Posting& p) { return p.chunk_id; };
-  for (auto& [term, pending] : pending_terms_) {
-    std::vector<Posting> current;
-    read_term.bind(1, term);
-    if (read_term.step()) {
-      GL_ASSIGN_OR_RETURN(current, decode_postings(read_term.column_view(0)));
-    }
-    GL_TRY(read_term.status());
-    read_term.reset();
-    auto merged =
-        merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), posting_id);
-    if (merged.empty())
-      GL_TRY(drop_term.bind(1, term).run());
-    else
-      GL_TRY(put_term.bind(1, term)
-                 .bind(2, static_cast<int64_t>(merged.size()))
-                 .bind_blob(3, encode_postings(merged))
-                 .run());
-  }
-  GL_ASSIGN_OR_RETURN(auto read_tag, db_.prepare("SELECT data FROM tag_postings WHERE tag = ?1"));
-  GL_ASSIGN_OR_RETURN(
-      auto put_tag, db_.prepare("INSERT OR REPLACE INTO tag_postings(tag, count, data) VALUES(?1, ?2, ?3)"));
-  GL_ASSIGN_OR_RETURN(auto drop_tag, db_.prepare("DELETE FROM tag_postings WHERE tag = ?1"));
-  auto same = [](int64_t id) { return id; };
-  for (auto& [tag, pending] : pending_tags_) {
-    std::vector<int64_t> current;
-    read_tag.bind(1, tag);
-    if (read_tag.step()) {
-      GL_ASSIGN_OR_RETURN(current, decode_ids(read_tag.column_view(0)));
-    }
-    GL_TRY(read_tag.status());
-    read_tag.reset();
-    auto merged = merge_ids(std::move(current), std::move(pending.added), std::move(pending.removed), same);
-    if (merged.empty())
-      GL_TRY(drop_tag.bind(1, tag).run());
-    else
-      GL_TRY(put_tag.bind(1, tag)
-                 .bind(2, static_cast<int64_t>(merged.size()))
-                 .bind_blob(3, encode_ids(merged))
-                 .run());
-  }
+  GL_TRY(merge_pending<Posting>("postings", "term", "df", pending_terms_));
+  GL_TRY(merge_pending<int64_t>("tag_postings", "tag", "count", pending_tags_));
   if (pending_stats_.chunks != 0 || pending_stats_.total_length != std::array<int64_t, kFieldCount>{}) {
     GL_ASSIGN_OR_RETURN(auto stats, lexical_stats());
     stats.chunks += pending_stats_.chunks;

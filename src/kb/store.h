@@ -101,14 +101,17 @@ class Store {
 
   // Index changes of the open batch, merged at commit (or sooner when
   // they grow large).
-  struct PendingTerm {
-    std::vector<Posting> added;
-    std::vector<int64_t> removed;
+  template <class T>
+  struct Pending {
+    std::vector<T> added;
+    std::vector<int64_t> removed;  // chunk ids
   };
-  struct PendingTag {
-    std::vector<int64_t> added, removed;
-  };
+  using PendingTerm = Pending<Posting>;
+  using PendingTag = Pending<int64_t>;
   PendingTerm& pending_term(const std::string& term);
+  // Merges each key's pending changes into its stored list in `table`.
+  template <class T, class Lists>
+  Status merge_pending(const char* table, const char* key_column, const char* count_column, Lists& pending);
   core::StringIds pending_index_;  // term -> index into pending_terms_
   std::vector<std::pair<std::string, PendingTerm>> pending_terms_;
   std::unordered_map<std::string, PendingTag> pending_tags_;

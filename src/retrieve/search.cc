@@ -220,6 +220,15 @@ class Scorer {
   std::vector<size_t> touched_;
 };
 
+// " lowercased words of text " with every ASCII non-alphanumeric a space,
+// so that a phrase is found as whole words by a plain find.
+std::string spaced_words(std::string_view text) {
+  std::string out = " " + core::to_lower(text) + " ";
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) c = ' ';
+  return out;
+}
+
 // Product names (from the knowledge base's ingest settings) that the
 // question mentions as whole words, lowercased as product tags are.
 std::vector<std::string> products_named(kb::Store& store, std::string_view question) {
@@ -228,16 +237,11 @@ std::vector<std::string> products_named(kb::Store& store, std::string_view quest
   if (!settings) return named;
   auto j = nlohmann::json::parse(*settings, nullptr, false);
   if (j.is_discarded() || !j.contains("products") || !j["products"].is_array()) return named;
-  std::string q = " " + core::to_lower(question) + " ";
-  for (char& c : q)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) c = ' ';
+  std::string q = spaced_words(question);
   for (const auto& p : j["products"]) {
     if (!p.is_string()) continue;
     std::string name = core::to_lower(p.get<std::string>());
-    std::string spaced = " " + name + " ";
-    for (char& c : spaced)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) c = ' ';
-    if (q.find(spaced) != std::string::npos) named.push_back(name);
+    if (q.find(spaced_words(name)) != std::string::npos) named.push_back(name);
   }
   return named;
 }
