@@ -34,6 +34,7 @@ struct FileOutcome {
   enum class What { kTouch, kStore, kFail } what = What::kFail;
   std::string reason;
   std::optional<ProcessedDocument> processed;
+  kb::DocumentTerms terms;  // of the chunks: counted here rather than in the single writer
   int64_t bytes = 0;
 };
 
@@ -129,7 +130,7 @@ Result<ProcessedDocument> build_document(std::string_view bytes, const std::stri
 
 FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* existing,
                          const MetadataExtractor& extractor, const IngestConfig& config,
-                         const std::string& fingerprint) {
+                         const std::string& fingerprint, kb::TermDictionary& dictionary) {
   FileOutcome outcome;
   auto bytes = read_file(file.absolute, config.max_file_bytes);
   if (!bytes.ok()) {
@@ -150,6 +151,7 @@ FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* exist
   }
   processed->version.size = file.size;
   processed->version.mtime_ns = file.mtime_ns;
+  outcome.terms = kb::invert(processed->chunks, dictionary);
   outcome.processed = std::move(processed).value();
   outcome.what = FileOutcome::What::kStore;
   return outcome;
@@ -183,7 +185,6 @@ Result<ProcessedDocument> build_document(std::string_view bytes, const std::stri
   ProcessedDocument out;
   out.chunks = make_chunks(doc, config.chunking);
   for (auto& chunk : out.chunks) extractor.tag_chunk(chunk, tags);
-  out.terms = kb::invert(out.chunks);  // here, in parallel, rather than in the single writer
   auto& v = out.version;
   v.path = path;
   v.kind = kind_name(kind);
@@ -233,6 +234,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
   }
 
   GL_TRY(store.begin_batch());
+  kb::TermDictionary& dictionary = store.term_dictionary();
   core::ThreadPool pool(options.threads);
   std::deque<std::future<FileOutcome>> pending;
   size_t next = 0, done = 0;
@@ -247,7 +249,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     while (!cancelled && next < work.size() && pending.size() < 2 * pool.size() + 2) {
       auto [file, existing] = work[next++];
       pending.push_back(pool.submit([&, file, existing] {
-        return process_file(*file, existing, extractor, options.config, fingerprint);
+        return process_file(*file, existing, extractor, options.config, fingerprint, dictionary);
       }));
     }
     if (cancelled) {
@@ -271,7 +273,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
         break;
       case FileOutcome::What::kStore: {
         auto& p = *outcome.processed;
-        auto version = store.save_document(p.version, p.chunks, fingerprint, &p.terms);
+        auto version = store.save_document(p.version, p.chunks, fingerprint, &outcome.terms);
         if (!version.ok()) return fail(version.status());
         report.chunks_written += static_cast<int64_t>(p.chunks.size());
         if (!existing)

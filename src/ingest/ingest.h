@@ -56,7 +56,6 @@ struct IngestReport {
 struct ProcessedDocument {
   kb::DocumentVersion version;
   std::vector<kb::Chunk> chunks;
-  kb::DocumentTerms terms;  // invert(chunks), made here rather than in the writer
 };
 
 // Turns one file's bytes into what the store keeps. `path` is the

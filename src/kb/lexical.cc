@@ -1,7 +1,9 @@
 #include "kb/lexical.h"
 
 #include <algorithm>
-#include <unordered_map>
+#include <atomic>
+#include <deque>
+#include <mutex>
 
 #include "core/string_ids.h"
 #include "core/words.h"
@@ -61,120 +63,260 @@ Error corrupt(const char* what) {
   return Error{std::string("corrupt lexical index: ") + what};
 }
 
+// A posting after its chunk id: tf_text << 2 | has_headings << 1 |
+// has_codes, the text length, then what the flags announce.
+void put_fields(std::string& out, const std::array<uint32_t, kFieldCount>& tf,
+                const std::array<uint32_t, kFieldCount>& lengths) {
+  bool head = tf[kHeadingsField] > 0, code = tf[kCodesField] > 0;
+  put_varint(out, (static_cast<uint64_t>(tf[kTextField]) << 2) | (head ? 2u : 0u) | (code ? 1u : 0u));
+  put_varint(out, lengths[kTextField]);
+  if (head) {
+    put_varint(out, tf[kHeadingsField]);
+    put_varint(out, lengths[kHeadingsField]);
+  }
+  if (code) put_varint(out, tf[kCodesField]);
+}
+
 // The index term of every word form met on this thread, interned: a corpus
 // has few distinct word forms, so lowercasing, the stop-word check and
 // stemming run once per form, and counting a chunk's terms costs one hash
-// lookup per word.
+// lookup per word. Terms get local ids here; their ids in a batch's
+// dictionary are looked up once per term and batch.
 class WordTerms {
  public:
-  // The id of the word's term, or -1 for a stop word.
+  // The local id of the word's term, or -1 for a stop word.
   int32_t term_of(std::string_view word) {
     uint64_t hash = core::StringIds::hash(word);
-    if (const int32_t* id = ids_.find(word, hash)) return *id;
+    if (const int32_t* id = forms_.find(word, hash)) return *id;
     std::string term = core::index_term(word);
     int32_t id = -1;
     if (!term.empty()) {
-      auto [at, added] = term_ids_.try_emplace(term, static_cast<int32_t>(terms_.size()));
-      if (added) {
-        terms_.push_back(std::move(term));
-        slot_.push_back(-1);
+      uint64_t term_hash = core::StringIds::hash(term);
+      if (const int32_t* known = terms_.find(term, term_hash)) {
+        id = *known;
+      } else {
+        id = static_cast<int32_t>(term_text_.size());
+        terms_.insert(term, term_hash, id);
+        term_text_.push_back(std::move(term));
+        chunk_slot_.push_back(-1);
+        document_slot_.push_back(-1);
+        global_.push_back(-1);
       }
-      id = at->second;
     }
-    ids_.insert(word, hash, id);
+    forms_.insert(word, hash, id);
     return id;
   }
-  const std::string& term(int32_t id) const { return terms_[static_cast<size_t>(id)]; }
-  // Where the term sits in the chunk being counted (-1: not yet there).
-  int32_t& slot(int32_t id) { return slot_[static_cast<size_t>(id)]; }
+  const std::string& term(int32_t id) const { return term_text_[static_cast<size_t>(id)]; }
+  // Where the term sits in the chunk or document being counted (-1: not
+  // there yet). Reset to -1 when the count is done.
+  int32_t& chunk_slot(int32_t id) { return chunk_slot_[static_cast<size_t>(id)]; }
+  int32_t& document_slot(int32_t id) { return document_slot_[static_cast<size_t>(id)]; }
+  int32_t global_id(int32_t id, TermDictionary& dictionary) {
+    if (serial_ != dictionary.serial()) {
+      serial_ = dictionary.serial();
+      std::fill(global_.begin(), global_.end(), -1);
+    }
+    int32_t& global = global_[static_cast<size_t>(id)];
+    if (global < 0) global = dictionary.id(term_text_[static_cast<size_t>(id)]);
+    return global;
+  }
   // Forgets everything when hostile input made the table large; only
-  // between chunks, when no id is in use.
+  // between documents, when no id is in use.
   void bound_size() {
-    if (ids_.size() < kMaxForms && ids_.key_bytes() < kMaxKeyBytes) return;
-    ids_.clear();
-    term_ids_.clear();
-    terms_.clear();
-    slot_.clear();
+    if (forms_.size() < kMaxForms && forms_.key_bytes() < kMaxKeyBytes) return;
+    *this = WordTerms();
   }
 
  private:
   static constexpr size_t kMaxForms = 1'000'000, kMaxKeyBytes = 64u << 20;
-  core::StringIds ids_;
-  std::unordered_map<std::string, int32_t> term_ids_;
-  std::vector<std::string> terms_;
-  std::vector<int32_t> slot_;
+  core::StringIds forms_, terms_;
+  std::vector<std::string> term_text_;
+  std::vector<int32_t> chunk_slot_, document_slot_, global_;
+  uint64_t serial_ = 0;
 };
 
-void count_words(std::string_view text, Field field, WordTerms& table, std::vector<int32_t>& seen,
-                 ChunkTerms& out) {
+WordTerms& thread_terms() {
+  thread_local WordTerms table;
+  return table;
+}
+
+struct LocalCount {
+  int32_t term = 0;  // local id
+  std::array<uint32_t, kFieldCount> tf{};
+};
+
+void count_words(std::string_view text, Field field, WordTerms& table, std::vector<LocalCount>& out,
+                 std::array<uint32_t, kFieldCount>& lengths) {
   core::for_each_word(text, [&](std::string_view word, size_t, size_t) {
     int32_t id = table.term_of(word);
     if (id < 0) return;
-    out.lengths[field]++;
-    int32_t& slot = table.slot(id);
+    lengths[field]++;
+    int32_t& slot = table.chunk_slot(id);
     if (slot < 0) {
-      slot = static_cast<int32_t>(out.terms.size());
-      out.terms.push_back({table.term(id), {}});
-      seen.push_back(id);
+      slot = static_cast<int32_t>(out.size());
+      out.push_back({id, {}});
     }
-    out.terms[static_cast<size_t>(slot)].tf[field]++;
+    out[static_cast<size_t>(slot)].tf[field]++;
   });
+}
+
+// A chunk's terms in order of first appearance (into `out`), and its
+// field lengths.
+std::array<uint32_t, kFieldCount> count_chunk(const Chunk& chunk, WordTerms& table,
+                                              std::vector<LocalCount>& out) {
+  out.clear();
+  std::array<uint32_t, kFieldCount> lengths{};
+  count_words(chunk.text, kTextField, table, out, lengths);
+  count_words(chunk.headings, kHeadingsField, table, out, lengths);
+  for (const auto& code : chunk.codes) count_words(code, kCodesField, table, out, lengths);
+  for (const auto& c : out) table.chunk_slot(c.term) = -1;
+  return lengths;
 }
 
 }  // namespace
 
 ChunkTerms terms_of(const Chunk& chunk) {
-  thread_local WordTerms table;
+  WordTerms& table = thread_terms();
   table.bound_size();
+  std::vector<LocalCount> counts;
   ChunkTerms out;
-  std::vector<int32_t> seen;
-  count_words(chunk.text, kTextField, table, seen, out);
-  count_words(chunk.headings, kHeadingsField, table, seen, out);
-  for (const auto& code : chunk.codes) count_words(code, kCodesField, table, seen, out);
-  for (int32_t id : seen) table.slot(id) = -1;
+  out.lengths = count_chunk(chunk, table, counts);
+  out.terms.reserve(counts.size());
+  for (const auto& c : counts) out.terms.push_back({table.term(c.term), c.tf});
   return out;
 }
 
-DocumentTerms invert(const std::vector<Chunk>& chunks) {
+struct TermDictionary::Table {
+  mutable std::mutex mutex;
+  core::StringIds ids;
+  std::deque<std::string> terms;
+};
+
+namespace {
+std::atomic<uint64_t> next_dictionary_serial{1};
+}
+
+TermDictionary::TermDictionary() : table_(std::make_unique<Table>()), serial_(next_dictionary_serial++) {}
+TermDictionary::~TermDictionary() = default;
+
+int32_t TermDictionary::id(std::string_view term) {
+  uint64_t hash = core::StringIds::hash(term);
+  std::lock_guard lock(table_->mutex);
+  if (const int32_t* id = table_->ids.find(term, hash)) return *id;
+  auto id = static_cast<int32_t>(table_->terms.size());
+  table_->ids.insert(term, hash, id);
+  table_->terms.emplace_back(term);
+  return id;
+}
+
+std::string TermDictionary::term(int32_t id) const {
+  std::lock_guard lock(table_->mutex);
+  return table_->terms.at(static_cast<size_t>(id));
+}
+
+size_t TermDictionary::size() const {
+  std::lock_guard lock(table_->mutex);
+  return table_->terms.size();
+}
+
+namespace {
+
+// One posting of a document being inverted.
+struct Entry {
+  uint32_t term = 0;  // index into the document's terms
+  uint32_t chunk = 0;
+  std::array<uint32_t, kFieldCount> tf{};
+};
+
+// Groups entries by term, each group still in chunk order (a counting
+// sort); `starts` gets each term's first index, and one past the end.
+std::vector<Entry> group_by_term(const std::vector<Entry>& entries, const std::vector<uint32_t>& counts,
+                                 std::vector<size_t>& starts) {
+  starts.assign(counts.size() + 1, 0);
+  for (size_t t = 0; t < counts.size(); ++t) starts[t + 1] = starts[t] + counts[t];
+  std::vector<size_t> next(starts.begin(), starts.end() - 1);
+  std::vector<Entry> grouped(entries.size());
+  for (const auto& e : entries) grouped[next[e.term]++] = e;
+  return grouped;
+}
+
+}  // namespace
+
+DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary) {
+  WordTerms& table = thread_terms();
+  table.bound_size();
   DocumentTerms out;
-  core::StringIds index;
+  out.dictionary = &dictionary;
   out.lengths.reserve(chunks.size());
+  std::vector<Entry> entries;
+  std::vector<int32_t> terms;  // local ids, in order of first appearance
+  std::vector<uint32_t> counts;
+  std::vector<LocalCount> chunk_terms;
   for (size_t c = 0; c < chunks.size(); ++c) {
-    ChunkTerms terms = terms_of(chunks[c]);
-    out.lengths.push_back(terms.lengths);
-    for (const auto& t : terms.terms) {
-      uint64_t hash = core::StringIds::hash(t.term);
-      const int32_t* at = index.find(t.term, hash);
-      size_t i = at ? static_cast<size_t>(*at) : out.terms.size();
-      if (!at) {
-        index.insert(t.term, hash, static_cast<int32_t>(i));
-        out.terms.push_back(t.term);
-        out.postings.emplace_back();
+    out.lengths.push_back(count_chunk(chunks[c], table, chunk_terms));
+    for (const auto& t : chunk_terms) {
+      int32_t& slot = table.document_slot(t.term);
+      if (slot < 0) {
+        slot = static_cast<int32_t>(terms.size());
+        terms.push_back(t.term);
+        counts.push_back(0);
       }
-      out.postings[i].push_back({static_cast<uint32_t>(c), t.tf});
+      counts[static_cast<size_t>(slot)]++;
+      entries.push_back({static_cast<uint32_t>(slot), static_cast<uint32_t>(c), t.tf});
     }
   }
+  std::vector<size_t> starts;
+  auto grouped = group_by_term(entries, counts, starts);
+  out.bytes.reserve(entries.size() * 4);
+  out.segments.reserve(terms.size());
+  for (size_t t = 0; t < terms.size(); ++t) {
+    TermSegment segment;
+    segment.term = table.global_id(terms[t], dictionary);
+    segment.count = counts[t];
+    segment.begin = out.bytes.size();
+    segment.first_chunk = grouped[starts[t]].chunk;
+    uint32_t previous = segment.first_chunk;
+    for (size_t k = starts[t]; k < starts[t + 1]; ++k) {
+      const Entry& e = grouped[k];
+      if (k > starts[t]) put_varint(out.bytes, e.chunk - previous);
+      previous = e.chunk;
+      put_fields(out.bytes, e.tf, out.lengths[e.chunk]);
+    }
+    segment.last_chunk = previous;
+    segment.end = out.bytes.size();
+    out.segments.push_back(segment);
+    table.document_slot(terms[t]) = -1;
+  }
+  return out;
+}
+
+void PostingListBuilder::add(const Posting& posting) {
+  put_varint(bytes_, static_cast<uint64_t>(posting.chunk_id - last_id_));
+  last_id_ = posting.chunk_id;
+  put_fields(bytes_, posting.tf, posting.lengths);
+  ++count_;
+}
+
+void PostingListBuilder::append(const TermSegment& segment, std::string_view document_bytes,
+                                int64_t first_id) {
+  put_varint(bytes_, static_cast<uint64_t>(first_id + segment.first_chunk - last_id_));
+  bytes_.append(document_bytes.substr(segment.begin, segment.end - segment.begin));
+  last_id_ = first_id + segment.last_chunk;
+  count_ += segment.count;
+}
+
+std::string PostingListBuilder::blob() const {
+  std::string out;
+  out.reserve(bytes_.size() + 10);
+  put_varint(out, count_);
+  out += bytes_;
   return out;
 }
 
 std::string encode_postings(const std::vector<Posting>& postings) {
-  std::string out;
-  out.reserve(postings.size() * 5 + 4);
-  put_varint(out, postings.size());
-  int64_t previous = 0;
-  for (const auto& p : postings) {
-    put_varint(out, static_cast<uint64_t>(p.chunk_id - previous));
-    previous = p.chunk_id;
-    bool head = p.tf[kHeadingsField] > 0, code = p.tf[kCodesField] > 0;
-    put_varint(out, (static_cast<uint64_t>(p.tf[kTextField]) << 2) | (head ? 2u : 0u) | (code ? 1u : 0u));
-    put_varint(out, p.lengths[kTextField]);
-    if (head) {
-      put_varint(out, p.tf[kHeadingsField]);
-      put_varint(out, p.lengths[kHeadingsField]);
-    }
-    if (code) put_varint(out, p.tf[kCodesField]);
-  }
-  return out;
+  PostingListBuilder list;
+  for (const auto& p : postings) list.add(p);
+  return list.blob();
 }
 
 Result<std::vector<Posting>> decode_postings(std::string_view blob) {

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,21 +39,51 @@ struct ChunkTerms {
 
 ChunkTerms terms_of(const Chunk& chunk);
 
-// A document's postings before its chunks have ids: each distinct term of
-// its chunks with the chunks (by index, in order) that hold it. Built where
-// the document is processed, so that the single writer appends one list
-// per term instead of one posting per chunk and term.
-struct LocalPosting {
-  uint32_t chunk = 0;  // index into the document's chunks
-  std::array<uint32_t, kFieldCount> tf{};
+// The index terms met in one ingest batch, numbered densely in order of
+// arrival, so that the threads that count terms and the writer that merges
+// their lists pass small integers instead of strings. Thread-safe; a
+// dictionary's ids mean nothing to another dictionary.
+class TermDictionary {
+ public:
+  TermDictionary();
+  ~TermDictionary();
+  TermDictionary(const TermDictionary&) = delete;
+  TermDictionary& operator=(const TermDictionary&) = delete;
+
+  // The term's id, added when new.
+  int32_t id(std::string_view term);
+  std::string term(int32_t id) const;
+  size_t size() const;
+  // Unique among the dictionaries of this process.
+  uint64_t serial() const { return serial_; }
+
+ private:
+  struct Table;
+  std::unique_ptr<Table> table_;
+  const uint64_t serial_;
 };
+
+// One term's postings in one document, encoded as in a stored list (see
+// below) with chunk ids counted from the document's first chunk, and the
+// first posting without its id: the writer prefixes the id delta when it
+// appends the segment to the term's list.
+struct TermSegment {
+  int32_t term = 0;  // id in the dictionary
+  uint32_t count = 0;
+  uint32_t first_chunk = 0, last_chunk = 0;  // indexes into the document's chunks
+  size_t begin = 0, end = 0;                 // bytes in DocumentTerms::bytes
+};
+
+// A document's postings before its chunks have ids, built where the
+// document is processed so that the single writer only appends bytes.
 struct DocumentTerms {
-  std::vector<std::string> terms;
-  std::vector<std::vector<LocalPosting>> postings;         // one list per term
+  const TermDictionary* dictionary = nullptr;
+  std::vector<TermSegment> segments;
+  std::string bytes;
   std::vector<std::array<uint32_t, kFieldCount>> lengths;  // per chunk
 };
 
-DocumentTerms invert(const std::vector<Chunk>& chunks);
+DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary);
 
 struct Posting {
   int64_t chunk_id = 0;
@@ -72,6 +103,23 @@ struct LexicalStats {
 // length, and only when present: tf and length of the headings, tf of the
 // codes (codes are not length-normalised).
 std::string encode_postings(const std::vector<Posting>& postings);
+
+// A posting list grown at its end: postings one by one, or whole document
+// segments whose chunk ids start at `first_id`. Ids must increase.
+class PostingListBuilder {
+ public:
+  void add(const Posting& posting);
+  void append(const TermSegment& segment, std::string_view document_bytes, int64_t first_id);
+  size_t size() const { return count_; }
+  size_t byte_size() const { return bytes_.size(); }
+  // The list as stored: its length, then the postings.
+  std::string blob() const;
+
+ private:
+  std::string bytes_;
+  size_t count_ = 0;
+  int64_t last_id_ = 0;
+};
 Result<std::vector<Posting>> decode_postings(std::string_view blob);
 
 // Walks an encoded posting list in place, one posting at a time. Inline:

@@ -131,10 +131,10 @@ std::vector<std::string> split_codes(std::string_view text) {
   return codes;
 }
 
-// Postings buffered in a batch before they are merged into the stored
-// lists: bounds memory for large ingests (each merge rewrites the lists it
-// touches, so not too often either).
-constexpr size_t kFlushPostings = 2'000'000;
+// Encoded postings buffered in a batch before they are merged into the
+// stored lists: bounds memory for very large ingests (each merge rewrites
+// the lists it touches, so not often either).
+constexpr size_t kFlushBytes = size_t{512} << 20;
 
 // Tag lists are keyed "key<US>value", so that all values of a key are one
 // range of keys.
@@ -277,6 +277,9 @@ Status Store::create_schema() {
 
 Status Store::begin_batch() {
   forget_pending();
+  // Workers of an earlier batch are done with its dictionary by now.
+  dictionary_ = std::make_unique<TermDictionary>();
+  next_chunk_id_.reset();
   return db_.exec("BEGIN IMMEDIATE");
 }
 
@@ -289,6 +292,7 @@ Status Store::commit_batch() {
 
 void Store::rollback_batch() {
   forget_pending();
+  next_chunk_id_.reset();
   db_.exec("ROLLBACK");
 }
 
@@ -407,7 +411,7 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
              .bind(9, tags_json(doc.tags))
              .run());
   DocumentTerms computed;
-  if (!terms) computed = invert(chunks);
+  if (!terms) computed = invert(chunks, *dictionary_);
   GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks, terms ? *terms : computed));
   return version;
 }
@@ -427,7 +431,7 @@ Status Store::delete_chunks(int64_t doc_id) {
     chunk.headings = old.column_text(2);
     chunk.codes = split_codes(old.column_view(3));
     ChunkTerms terms = terms_of(chunk);
-    for (const auto& t : terms.terms) pending_term(t.term).removed.push_back(id);
+    for (const auto& t : terms.terms) pending_term(dictionary_->id(t.term)).removed.push_back(id);
     pending_stats_.chunks--;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= terms.lengths[f];
     for (const auto& t : merged_tags(parse_tags(old.column_view(5)), parse_tags(old.column_view(4))))
@@ -441,39 +445,61 @@ Status Store::delete_chunks(int64_t doc_id) {
 Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
                             const std::vector<Chunk>& chunks, const DocumentTerms& terms) {
   if (terms.lengths.size() != chunks.size()) return make_error("document terms do not match its chunks");
+  if (terms.dictionary != dictionary_.get())
+    return make_error("document terms were counted for another batch");
+  GL_ASSIGN_OR_RETURN(const int64_t first_id, next_chunk_id());
   auto doc_tags = sorted_tags(document_tags);
-  GL_ASSIGN_OR_RETURN(auto insert, db_.prepare("INSERT INTO chunks(doc_id, version, first_line, last_line, "
-                                               "token_count, heading_path, text, headings, codes, tags) "
-                                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  std::vector<int64_t> ids;
-  ids.reserve(chunks.size());
+  GL_ASSIGN_OR_RETURN(auto insert,
+                      db_.prepare("INSERT INTO chunks(id, doc_id, version, first_line, last_line, "
+                                  "token_count, heading_path, text, headings, codes, tags) "
+                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   for (size_t i = 0; i < chunks.size(); ++i) {
     const Chunk& c = chunks[i];
-    GL_TRY(insert.bind(1, doc_id)
-               .bind(2, version)
-               .bind(3, c.first_line)
-               .bind(4, c.last_line)
-               .bind(5, c.token_count)
-               .bind(6, c.heading_path)
-               .bind(7, c.text)
-               .bind(8, c.headings)
-               .bind(9, join_codes(c.codes))
-               .bind(10, tags_json(own_tags(c.tags, doc_tags)))
+    const int64_t id = first_id + static_cast<int64_t>(i);
+    auto own = own_tags(c.tags, doc_tags);
+    GL_TRY(insert.bind(1, id)
+               .bind(2, doc_id)
+               .bind(3, version)
+               .bind(4, c.first_line)
+               .bind(5, c.last_line)
+               .bind(6, c.token_count)
+               .bind(7, c.heading_path)
+               .bind(8, c.text)
+               .bind(9, c.headings)
+               .bind(10, join_codes(c.codes))
+               .bind(11, tags_json(own))
                .run());
-    int64_t id = db_.last_insert_id();
-    ids.push_back(id);
-    pending_stats_.chunks++;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[i][f];
-    for (const auto& t : merged_tags(doc_tags, c.tags))
-      pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
+    for (const auto& t : own) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
   }
-  for (size_t t = 0; t < terms.terms.size(); ++t) {
-    auto& added = pending_term(terms.terms[t]).added;
-    for (const auto& p : terms.postings[t]) added.push_back({ids[p.chunk], p.tf, terms.lengths[p.chunk]});
-    pending_postings_ += terms.postings[t].size();
+  pending_stats_.chunks += static_cast<int64_t>(chunks.size());
+  // The document's own tags hold for all its chunks: one run of ids each.
+  for (const auto& t : doc_tags) {
+    auto& added = pending_tags_[tag_key(t.key, t.value)].added;
+    for (size_t i = 0; i < chunks.size(); ++i) added.push_back(first_id + static_cast<int64_t>(i));
   }
-  if (pending_postings_ > kFlushPostings) GL_TRY(flush_index());
+  for (const auto& segment : terms.segments) {
+    pending_term(segment.term).added.append(segment, terms.bytes, first_id);
+    pending_bytes_ += segment.end - segment.begin;
+  }
+  next_chunk_id_ = first_id + static_cast<int64_t>(chunks.size());
+  if (pending_bytes_ > kFlushBytes) GL_TRY(flush_index());
   return {};
+}
+
+Result<int64_t> Store::next_chunk_id() {
+  if (next_chunk_id_) return *next_chunk_id_;
+  // Ids are never reused: past both the largest id and any id ever handed
+  // out (AUTOINCREMENT's record of it).
+  GL_ASSIGN_OR_RETURN(auto stmt,
+                      db_.prepare("SELECT max(coalesce((SELECT max(id) FROM chunks), 0), "
+                                  "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0))"));
+  if (!stmt.step()) {
+    GL_TRY(stmt.status());
+    return make_error("cannot read the largest chunk id");
+  }
+  next_chunk_id_ = stmt.column_int(0) + 1;
+  return *next_chunk_id_;
 }
 
 Status Store::touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns) {
@@ -601,55 +627,99 @@ Result<StoreStats> Store::stats() {
   return s;
 }
 
-Store::PendingTerm& Store::pending_term(const std::string& term) {
-  uint64_t hash = core::StringIds::hash(term);
-  if (const int32_t* at = pending_index_.find(term, hash))
-    return pending_terms_[static_cast<size_t>(*at)].second;
-  pending_index_.insert(term, hash, static_cast<int32_t>(pending_terms_.size()));
-  return pending_terms_.emplace_back(term, PendingTerm{}).second;
+Store::PendingTerm& Store::pending_term(int32_t id) {
+  auto at = static_cast<size_t>(id);
+  if (at >= pending_terms_.size()) pending_terms_.resize(std::max(at + 1, pending_terms_.size() * 2));
+  return pending_terms_[at];
 }
 
 void Store::forget_pending() {
   forget_cache();
-  pending_index_.clear();
   pending_terms_.clear();
   pending_tags_.clear();
   pending_stats_ = {};
-  pending_postings_ = 0;
+  pending_bytes_ = 0;
 }
 
-template <class T, class Lists>
-Status Store::merge_pending(const char* table, const char* key_column, const char* count_column,
-                            Lists& pending) {
-  const std::string t(table), key(key_column);
-  GL_ASSIGN_OR_RETURN(auto read, db_.prepare("SELECT data FROM " + t + " WHERE " + key + " = ?1"));
-  GL_ASSIGN_OR_RETURN(auto put, db_.prepare("INSERT OR REPLACE INTO " + t + "(" + key + ", " + count_column +
-                                            ", data) VALUES(?1, ?2, ?3)"));
-  GL_ASSIGN_OR_RETURN(auto drop, db_.prepare("DELETE FROM " + t + " WHERE " + key + " = ?1"));
-  for (auto& [name, changes] : pending) {
-    std::vector<T> current;
-    read.bind(1, name);
-    if (read.step()) {
-      GL_ASSIGN_OR_RETURN(current, decode_stored<T>(read.column_view(0)));
-    }
+namespace {
+
+// Reads, replaces and drops the stored lists of one table.
+struct ListTable {
+  Statement read, put, drop;
+
+  static Result<ListTable> open(Connection& db, const std::string& table, const std::string& key,
+                                const std::string& count) {
+    GL_ASSIGN_OR_RETURN(auto read, db.prepare("SELECT data FROM " + table + " WHERE " + key + " = ?1"));
+    GL_ASSIGN_OR_RETURN(auto put, db.prepare("INSERT OR REPLACE INTO " + table + "(" + key + ", " + count +
+                                             ", data) VALUES(?1, ?2, ?3)"));
+    GL_ASSIGN_OR_RETURN(auto drop, db.prepare("DELETE FROM " + table + " WHERE " + key + " = ?1"));
+    return ListTable{std::move(read), std::move(put), std::move(drop)};
+  }
+
+  // The stored list of `key`, if there is one.
+  Result<std::optional<std::string>> stored(const std::string& key) {
+    read.bind(1, key);
+    std::optional<std::string> blob;
+    if (read.step()) blob = std::string(read.column_view(0));
     GL_TRY(read.status());
     read.reset();
-    auto merged = merge_ids(std::move(current), std::move(changes.added), std::move(changes.removed),
+    return blob;
+  }
+
+  Status write(const std::string& key, int64_t count, const std::string& blob) {
+    if (count == 0) return drop.bind(1, key).run();
+    return put.bind(1, key).bind(2, count).bind_blob(3, blob).run();
+  }
+
+  // The stored list without `removed`, merged with `added`.
+  template <class T>
+  Status merge(const std::string& key, std::vector<T> added, std::vector<int64_t> removed) {
+    GL_ASSIGN_OR_RETURN(auto blob, stored(key));
+    std::vector<T> current;
+    if (blob) {
+      GL_ASSIGN_OR_RETURN(current, decode_stored<T>(*blob));
+    }
+    auto merged = merge_ids(std::move(current), std::move(added), std::move(removed),
                             [](const T& x) { return chunk_id_of(x); });
-    if (merged.empty())
-      GL_TRY(drop.bind(1, name).run());
-    else
-      GL_TRY(put.bind(1, name)
-                 .bind(2, static_cast<int64_t>(merged.size()))
-                 .bind_blob(3, encode_stored(merged))
-                 .run());
+    return write(key, static_cast<int64_t>(merged.size()), encode_stored(merged));
+  }
+};
+
+}  // namespace
+
+Status Store::merge_terms() {
+  GL_ASSIGN_OR_RETURN(auto lists, ListTable::open(db_, "postings", "term", "df"));
+  // In key order, so that the lists go into the table's B-tree in order.
+  std::vector<std::pair<std::string, size_t>> changed;
+  for (size_t id = 0; id < pending_terms_.size(); ++id) {
+    const auto& p = pending_terms_[id];
+    if (p.added.size() > 0 || !p.removed.empty())
+      changed.emplace_back(dictionary_->term(static_cast<int32_t>(id)), id);
+  }
+  std::sort(changed.begin(), changed.end());
+  for (const auto& [term, id] : changed) {
+    auto& p = pending_terms_[id];
+    GL_ASSIGN_OR_RETURN(auto stored, lists.stored(term));
+    if (!stored && p.removed.empty()) {  // a new term: the common case of a large ingest
+      GL_TRY(lists.write(term, static_cast<int64_t>(p.added.size()), p.added.blob()));
+      continue;
+    }
+    GL_ASSIGN_OR_RETURN(auto added, decode_postings(p.added.blob()));
+    GL_TRY(lists.merge<Posting>(term, std::move(added), std::move(p.removed)));
   }
   return {};
 }
 
+Status Store::merge_tags() {
+  GL_ASSIGN_OR_RETURN(auto lists, ListTable::open(db_, "tag_postings", "tag", "count"));
+  for (auto& [tag, p] : pending_tags_)
+    GL_TRY(lists.merge<int64_t>(tag, std::move(p.added), std::move(p.removed)));
+  return {};
+}
+
 Status Store::flush_index() {
-  GL_TRY(merge_pending<Posting>("postings", "term", "df", pending_terms_));
-  GL_TRY(merge_pending<int64_t>("tag_postings", "tag", "count", pending_tags_));
+  GL_TRY(merge_terms());
+  GL_TRY(merge_tags());
   if (pending_stats_.chunks != 0 || pending_stats_.total_length != std::array<int64_t, kFieldCount>{}) {
     GL_ASSIGN_OR_RETURN(auto stats, lexical_stats());
     stats.chunks += pending_stats_.chunks;

@@ -13,11 +13,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
-#include "core/string_ids.h"
 #include "kb/document.h"
 #include "kb/sqlite.h"
 
@@ -54,10 +52,15 @@ class Store {
   // By path, or by id when `path_or_id` is all digits.
   Result<DocumentRecord> document(const std::string& path_or_id);
 
+  // The dictionary of the open batch, for invert() on other threads.
+  // Thread-safe; replaced when the next batch begins.
+  TermDictionary& term_dictionary() { return *dictionary_; }
+
   // Stores a document: a new document, a new version when its content hash
   // differs from the current one, or the same version re-chunked. Replaces
-  // the document's chunks. `terms`, when given, is invert(chunks) computed
-  // beforehand (off the writer's thread). Returns the version number.
+  // the document's chunks. `terms`, when given, is invert(chunks,
+  // term_dictionary()) computed beforehand (off the writer's thread).
+  // Returns the version number.
   Result<int> save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
                             const std::string& index_config, const DocumentTerms* terms = nullptr);
   // Records a new size and mtime for unchanged content.
@@ -100,23 +103,25 @@ class Store {
   void forget_pending();
 
   // Index changes of the open batch, merged at commit (or sooner when
-  // they grow large).
-  template <class T>
-  struct Pending {
-    std::vector<T> added;
+  // they grow large). Term lists are indexed by the batch dictionary's ids.
+  struct PendingTerm {
+    PostingListBuilder added;
     std::vector<int64_t> removed;  // chunk ids
   };
-  using PendingTerm = Pending<Posting>;
-  using PendingTag = Pending<int64_t>;
-  PendingTerm& pending_term(const std::string& term);
-  // Merges each key's pending changes into its stored list in `table`.
-  template <class T, class Lists>
-  Status merge_pending(const char* table, const char* key_column, const char* count_column, Lists& pending);
-  core::StringIds pending_index_;  // term -> index into pending_terms_
-  std::vector<std::pair<std::string, PendingTerm>> pending_terms_;
-  std::unordered_map<std::string, PendingTag> pending_tags_;
+  struct PendingTag {
+    std::vector<int64_t> added, removed;
+  };
+  PendingTerm& pending_term(int32_t id);
+  Status merge_terms();
+  Status merge_tags();
+  // The id the next inserted chunk gets.
+  Result<int64_t> next_chunk_id();
+  std::unique_ptr<TermDictionary> dictionary_ = std::make_unique<TermDictionary>();
+  std::vector<PendingTerm> pending_terms_;
+  std::map<std::string, PendingTag> pending_tags_;
   LexicalStats pending_stats_;  // deltas
-  size_t pending_postings_ = 0;
+  size_t pending_bytes_ = 0;
+  std::optional<int64_t> next_chunk_id_;
 
   // Meta values and index statistics are read once per state of the file:
   // the cache holds while PRAGMA data_version (other connections' commits)
