@@ -85,7 +85,9 @@ std::string normalize_line(std::string_view line) {
   bool leading = true, pending_space = false;
   size_t pos = 0;
   while (pos < line.size()) {
-    int32_t cp = decode_utf8(line, pos);
+    size_t at = pos;
+    auto byte = static_cast<unsigned char>(line[pos]);
+    int32_t cp = byte < 0x80 ? line[pos++] : decode_utf8(line, pos);
     if (cp < 0) continue;
     switch (classify(cp)) {
       case CharClass::kDrop:
@@ -100,7 +102,7 @@ std::string normalize_line(std::string_view line) {
         if (pending_space) out.push_back(' ');
         pending_space = false;
         leading = false;
-        append_utf8(out, cp);
+        out.append(line.data() + at, pos - at);  // valid UTF-8: the bytes of cp
         break;
     }
   }

@@ -33,8 +33,7 @@ struct SourceFile {
 struct FileOutcome {
   enum class What { kTouch, kStore, kFail } what = What::kFail;
   std::string reason;
-  std::optional<ProcessedDocument> processed;
-  kb::DocumentTerms terms;  // of the chunks: counted here rather than in the single writer
+  std::optional<kb::PreparedDocument> prepared;  // here, in parallel, rather than in the single writer
   int64_t bytes = 0;
 };
 
@@ -151,8 +150,8 @@ FileOutcome process_file(const SourceFile& file, const kb::DocumentRecord* exist
   }
   processed->version.size = file.size;
   processed->version.mtime_ns = file.mtime_ns;
-  outcome.terms = kb::invert(processed->chunks, dictionary);
-  outcome.processed = std::move(processed).value();
+  outcome.prepared =
+      kb::prepare_document(std::move(processed->version), std::move(processed->chunks), dictionary);
   outcome.what = FileOutcome::What::kStore;
   return outcome;
 }
@@ -272,8 +271,8 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
         report.unchanged++;
         break;
       case FileOutcome::What::kStore: {
-        auto& p = *outcome.processed;
-        auto version = store.save_document(p.version, p.chunks, fingerprint, &outcome.terms);
+        auto& p = *outcome.prepared;
+        auto version = store.save_document(p, fingerprint);
         if (!version.ok()) return fail(version.status());
         report.chunks_written += static_cast<int64_t>(p.chunks.size());
         if (!existing)
@@ -282,6 +281,8 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
           report.updated++;
         else
           report.rechunked++;
+        // Freed by a worker: a document is many small allocations.
+        pool.submit([doomed = std::make_shared<FileOutcome>(std::move(outcome))] {});
         break;
       }
     }

@@ -28,6 +28,11 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_view(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
   sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
   return *this;
@@ -55,6 +60,7 @@ Status Statement::run() {
 }
 
 void Statement::reset() {
+  status_ = {};
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
@@ -83,15 +89,32 @@ Result<Connection> Connection::open(const std::string& path, bool read_only) {
 }
 
 Connection::~Connection() {
+  close();
+}
+
+void Connection::close() {
+  cache_.clear();  // statements are finalized before their connection
   sqlite3_close(db_);
+  db_ = nullptr;
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
-    sqlite3_close(db_);
+    close();
     db_ = std::exchange(other.db_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
+}
+
+Result<Statement*> Connection::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    GL_ASSIGN_OR_RETURN(auto stmt, prepare(sql));
+    it = cache_.emplace(sql, std::make_unique<Statement>(std::move(stmt))).first;
+  }
+  it->second->reset();
+  return it->second.get();
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {

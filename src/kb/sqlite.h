@@ -6,9 +6,11 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.h"
 
@@ -29,6 +31,9 @@ class Statement {
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
   Statement& bind_blob(int index, std::string_view bytes);
+  // Binds without a copy: the text must stay alive and unchanged until the
+  // statement is reset (as in one `stmt.bind(...).run()` expression).
+  Statement& bind_view(int index, std::string_view value);
   Statement& bind_null(int index);
 
   // True while a row is available; false at the end. Errors end iteration and
@@ -36,6 +41,7 @@ class Statement {
   bool step();
   // Runs to completion and resets; returns the outcome.
   Status run();
+  // Ready to run again: clears the bindings and the kept status.
   void reset();
 
   int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
@@ -57,10 +63,16 @@ class Connection {
   static Result<Connection> open(const std::string& path, bool read_only);
   Connection() = default;
   ~Connection();
-  Connection(Connection&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Connection(Connection&& other) noexcept : db_(other.db_), cache_(std::move(other.cache_)) {
+    other.db_ = nullptr;
+  }
   Connection& operator=(Connection&& other) noexcept;
 
   Result<Statement> prepare(std::string_view sql);
+  // A statement prepared once per connection and kept, for the ones that run
+  // for every document or list; reset, ready to bind. Valid until the
+  // connection closes; do not hold it across another use of the same SQL.
+  Result<Statement*> cached(const std::string& sql);
   Status exec(std::string_view sql);
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* handle() const { return db_; }
@@ -68,7 +80,9 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  void close();
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
 }  // namespace groundline::kb

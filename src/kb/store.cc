@@ -252,7 +252,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool read_on
   // A page cache of up to 64 MiB: a large batch touches many pages.
   GL_TRY(store->db_.exec("PRAGMA cache_size=-65536"));
   if (!read_only) {
-    GL_TRY(store->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+    GL_TRY(store->db_.exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
     GL_TRY(store->create_schema());
   }
   auto version = store->meta("schema_version");
@@ -345,23 +345,52 @@ Result<std::vector<DocumentRecord>> Store::documents() {
 
 Result<DocumentRecord> Store::document(const std::string& path_or_id) {
   bool by_id = all_digits(path_or_id);
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare(std::string(kDocumentColumns) +
+  GL_ASSIGN_OR_RETURN(auto* stmt, db_.cached(std::string(kDocumentColumns) +
                                              (by_id ? "WHERE d.id = ?1" : "WHERE d.path = ?1")));
   int64_t id = 0;
   if (by_id &&
       std::from_chars(path_or_id.data(), path_or_id.data() + path_or_id.size(), id).ec == std::errc())
-    stmt.bind(1, id);
+    stmt->bind(1, id);
   else
-    stmt.bind(1, path_or_id);
-  if (!stmt.step()) {
-    GL_TRY(stmt.status());
+    stmt->bind(1, path_or_id);
+  if (!stmt->step()) {
+    GL_TRY(stmt->status());
     return make_error("no document " + path_or_id + " in the knowledge base");
   }
-  return read_document(stmt);
+  return read_document(*stmt);
+}
+
+PreparedDocument prepare_document(DocumentVersion version, std::vector<Chunk> chunks,
+                                  TermDictionary& dictionary) {
+  PreparedDocument out;
+  out.terms = invert(chunks, dictionary);
+  out.lines = join_lines(version.lines);
+  out.headings_json = headings_json(version.headings);
+  out.tags_json = tags_json(version.tags);
+  auto doc_tags = sorted_tags(version.tags);
+  for (const auto& t : doc_tags) out.document_tag_keys.push_back(tag_key(t.key, t.value));
+  out.chunk_fields.reserve(chunks.size());
+  for (const auto& c : chunks) {
+    auto own = own_tags(c.tags, doc_tags);
+    auto& fields = out.chunk_fields.emplace_back();
+    fields.codes = join_codes(c.codes);
+    fields.tags_json = tags_json(own);
+    for (const auto& t : own) fields.tag_keys.push_back(tag_key(t.key, t.value));
+  }
+  out.version = std::move(version);
+  out.chunks = std::move(chunks);
+  return out;
 }
 
 Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
-                                 const std::string& index_config, const DocumentTerms* terms) {
+                                 const std::string& index_config) {
+  return save_document(prepare_document(doc, chunks, *dictionary_), index_config);
+}
+
+Result<int> Store::save_document(const PreparedDocument& prepared, const std::string& index_config) {
+  if (prepared.terms.dictionary != dictionary_.get())
+    return make_error("document terms were counted for another batch");
+  const DocumentVersion& doc = prepared.version;
   auto existing = document(doc.path);
   int64_t doc_id = 0;
   int version = 1;
@@ -370,10 +399,10 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
     doc_id = existing->id;
     new_version = existing->content_hash != doc.content_hash;
     version = existing->current_version + (new_version ? 1 : 0);
-    GL_ASSIGN_OR_RETURN(auto update, db_.prepare("UPDATE documents SET kind = ?2, current_version = ?3, "
+    GL_ASSIGN_OR_RETURN(auto* update, db_.cached("UPDATE documents SET kind = ?2, current_version = ?3, "
                                                  "deleted = 0, size = ?4, mtime_ns = ?5, index_config = ?6 "
                                                  "WHERE id = ?1"));
-    GL_TRY(update.bind(1, doc_id)
+    GL_TRY(update->bind(1, doc_id)
                .bind(2, doc.kind)
                .bind(3, version)
                .bind(4, doc.size)
@@ -382,9 +411,9 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
                .run());
     GL_TRY(delete_chunks(doc_id));
   } else {
-    GL_ASSIGN_OR_RETURN(auto insert, db_.prepare("INSERT INTO documents(path, kind, current_version, size, "
+    GL_ASSIGN_OR_RETURN(auto* insert, db_.cached("INSERT INTO documents(path, kind, current_version, size, "
                                                  "mtime_ns, index_config) VALUES(?1, ?2, 1, ?3, ?4, ?5)"));
-    GL_TRY(insert.bind(1, doc.path)
+    GL_TRY(insert->bind(1, doc.path)
                .bind(2, doc.kind)
                .bind(3, doc.size)
                .bind(4, doc.mtime_ns)
@@ -394,88 +423,85 @@ Result<int> Store::save_document(const DocumentVersion& doc, const std::vector<C
   }
   // An unchanged version keeps its lines (they are the same) but takes the
   // newly extracted title and tags.
-  GL_ASSIGN_OR_RETURN(auto put_version,
-                      db_.prepare("INSERT INTO versions(doc_id, version, content_hash, title, "
-                                  "ingested_at, line_count, lines, headings, tags) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                                  "ON CONFLICT(doc_id, version) DO UPDATE SET title = excluded.title, "
-                                  "headings = excluded.headings, tags = excluded.tags"));
-  GL_TRY(put_version.bind(1, doc_id)
+  GL_ASSIGN_OR_RETURN(auto* put_version,
+                      db_.cached("INSERT INTO versions(doc_id, version, content_hash, title, "
+                                 "ingested_at, line_count, lines, headings, tags) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                                 "ON CONFLICT(doc_id, version) DO UPDATE SET title = excluded.title, "
+                                 "headings = excluded.headings, tags = excluded.tags"));
+  GL_TRY(put_version->bind(1, doc_id)
              .bind(2, version)
              .bind(3, doc.content_hash)
              .bind(4, doc.title)
              .bind(5, now_utc())
              .bind(6, static_cast<int64_t>(doc.lines.size()))
-             .bind(7, join_lines(doc.lines))
-             .bind(8, headings_json(doc.headings))
-             .bind(9, tags_json(doc.tags))
+             .bind_view(7, prepared.lines)
+             .bind_view(8, prepared.headings_json)
+             .bind_view(9, prepared.tags_json)
              .run());
-  DocumentTerms computed;
-  if (!terms) computed = invert(chunks, *dictionary_);
-  GL_TRY(insert_chunks(doc_id, version, doc.tags, chunks, terms ? *terms : computed));
+  GL_TRY(insert_chunks(doc_id, version, prepared));
   return version;
 }
 
 Status Store::delete_chunks(int64_t doc_id) {
   // A chunk's terms are computed again from its stored fields (the same
   // function made them) rather than stored a second time.
-  GL_ASSIGN_OR_RETURN(auto old,
-                      db_.prepare("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
-                                  "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
-                                  "WHERE c.doc_id = ?1"));
-  old.bind(1, doc_id);
-  while (old.step()) {
-    int64_t id = old.column_int(0);
+  GL_ASSIGN_OR_RETURN(auto* old,
+                      db_.cached("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
+                                 "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
+                                 "WHERE c.doc_id = ?1"));
+  old->bind(1, doc_id);
+  while (old->step()) {
+    int64_t id = old->column_int(0);
     Chunk chunk;
-    chunk.text = old.column_text(1);
-    chunk.headings = old.column_text(2);
-    chunk.codes = split_codes(old.column_view(3));
+    chunk.text = old->column_text(1);
+    chunk.headings = old->column_text(2);
+    chunk.codes = split_codes(old->column_view(3));
     ChunkTerms terms = terms_of(chunk);
     for (const auto& t : terms.terms) pending_term(dictionary_->id(t.term)).removed.push_back(id);
     pending_stats_.chunks--;
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] -= terms.lengths[f];
-    for (const auto& t : merged_tags(parse_tags(old.column_view(5)), parse_tags(old.column_view(4))))
+    for (const auto& t : merged_tags(parse_tags(old->column_view(5)), parse_tags(old->column_view(4))))
       pending_tags_[tag_key(t.key, t.value)].removed.push_back(id);
   }
-  GL_TRY(old.status());
-  GL_ASSIGN_OR_RETURN(auto remove, db_.prepare("DELETE FROM chunks WHERE doc_id = ?1"));
-  return remove.bind(1, doc_id).run();
+  GL_TRY(old->status());
+  GL_ASSIGN_OR_RETURN(auto* remove, db_.cached("DELETE FROM chunks WHERE doc_id = ?1"));
+  return remove->bind(1, doc_id).run();
 }
 
-Status Store::insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
-                            const std::vector<Chunk>& chunks, const DocumentTerms& terms) {
-  if (terms.lengths.size() != chunks.size()) return make_error("document terms do not match its chunks");
-  if (terms.dictionary != dictionary_.get())
-    return make_error("document terms were counted for another batch");
+Status Store::insert_chunks(int64_t doc_id, int version, const PreparedDocument& doc) {
+  const auto& chunks = doc.chunks;
+  const auto& terms = doc.terms;
+  if (terms.lengths.size() != chunks.size() || doc.chunk_fields.size() != chunks.size())
+    return make_error("prepared document does not match its chunks");
   GL_ASSIGN_OR_RETURN(const int64_t first_id, next_chunk_id());
-  auto doc_tags = sorted_tags(document_tags);
-  GL_ASSIGN_OR_RETURN(auto insert,
-                      db_.prepare("INSERT INTO chunks(id, doc_id, version, first_line, last_line, "
-                                  "token_count, heading_path, text, headings, codes, tags) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  GL_ASSIGN_OR_RETURN(auto* insert,
+                      db_.cached("INSERT INTO chunks(id, doc_id, version, first_line, last_line, "
+                                 "token_count, heading_path, text, headings, codes, tags) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   for (size_t i = 0; i < chunks.size(); ++i) {
     const Chunk& c = chunks[i];
+    const auto& fields = doc.chunk_fields[i];
     const int64_t id = first_id + static_cast<int64_t>(i);
-    auto own = own_tags(c.tags, doc_tags);
-    GL_TRY(insert.bind(1, id)
+    GL_TRY(insert->bind(1, id)
                .bind(2, doc_id)
                .bind(3, version)
                .bind(4, c.first_line)
                .bind(5, c.last_line)
                .bind(6, c.token_count)
-               .bind(7, c.heading_path)
-               .bind(8, c.text)
-               .bind(9, c.headings)
-               .bind(10, join_codes(c.codes))
-               .bind(11, tags_json(own))
+               .bind_view(7, c.heading_path)
+               .bind_view(8, c.text)
+               .bind_view(9, c.headings)
+               .bind_view(10, fields.codes)
+               .bind_view(11, fields.tags_json)
                .run());
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[i][f];
-    for (const auto& t : own) pending_tags_[tag_key(t.key, t.value)].added.push_back(id);
+    for (const auto& key : fields.tag_keys) pending_tags_[key].added.push_back(id);
   }
   pending_stats_.chunks += static_cast<int64_t>(chunks.size());
   // The document's own tags hold for all its chunks: one run of ids each.
-  for (const auto& t : doc_tags) {
-    auto& added = pending_tags_[tag_key(t.key, t.value)].added;
+  for (const auto& key : doc.document_tag_keys) {
+    auto& added = pending_tags_[key].added;
     for (size_t i = 0; i < chunks.size(); ++i) added.push_back(first_id + static_cast<int64_t>(i));
   }
   for (const auto& segment : terms.segments) {
@@ -503,8 +529,8 @@ Result<int64_t> Store::next_chunk_id() {
 }
 
 Status Store::touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns) {
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare("UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1"));
-  return stmt.bind(1, doc_id).bind(2, size).bind(3, mtime_ns).run();
+  GL_ASSIGN_OR_RETURN(auto* stmt, db_.cached("UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1"));
+  return stmt->bind(1, doc_id).bind(2, size).bind(3, mtime_ns).run();
 }
 
 Status Store::mark_deleted(int64_t doc_id) {

@@ -36,6 +36,25 @@ struct StoreStats {
   std::vector<std::pair<Tag, int64_t>> tag_counts;  // tag -> chunks carrying it
 };
 
+// A document ready for the writer: the fields of its rows serialised and
+// its terms counted. prepare_document() is thread-safe, so ingestion does
+// this work in parallel and the single writer only binds and appends.
+struct PreparedDocument {
+  DocumentVersion version;
+  std::vector<Chunk> chunks;
+  DocumentTerms terms;
+  std::string lines, headings_json, tags_json;  // of the version
+  std::vector<std::string> document_tag_keys;
+  struct ChunkFields {
+    std::string codes, tags_json;       // the chunk's own tags only
+    std::vector<std::string> tag_keys;  // of those
+  };
+  std::vector<ChunkFields> chunk_fields;
+};
+
+PreparedDocument prepare_document(DocumentVersion version, std::vector<Chunk> chunks,
+                                  TermDictionary& dictionary);
+
 class Store {
  public:
   // Opens (creating when allowed) the knowledge base at `path`.
@@ -58,11 +77,12 @@ class Store {
 
   // Stores a document: a new document, a new version when its content hash
   // differs from the current one, or the same version re-chunked. Replaces
-  // the document's chunks. `terms`, when given, is invert(chunks,
-  // term_dictionary()) computed beforehand (off the writer's thread).
+  // the document's chunks. `doc` must be prepared with term_dictionary().
   // Returns the version number.
+  Result<int> save_document(const PreparedDocument& doc, const std::string& index_config);
+  // The same, prepared here.
   Result<int> save_document(const DocumentVersion& doc, const std::vector<Chunk>& chunks,
-                            const std::string& index_config, const DocumentTerms* terms = nullptr);
+                            const std::string& index_config);
   // Records a new size and mtime for unchanged content.
   Status touch_document(int64_t doc_id, int64_t size, int64_t mtime_ns);
   // Marks a document deleted and removes its chunks; its versions stay, so
@@ -96,8 +116,7 @@ class Store {
   explicit Store(Connection db) : db_(std::move(db)) {}
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
-  Status insert_chunks(int64_t doc_id, int version, const std::vector<Tag>& document_tags,
-                       const std::vector<Chunk>& chunks, const DocumentTerms& terms);
+  Status insert_chunks(int64_t doc_id, int version, const PreparedDocument& doc);
   // Merges the batch's index changes into the stored lists.
   Status flush_index();
   void forget_pending();
