@@ -2,10 +2,25 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace groundline::core {
 
 uint64_t StringIds::hash(std::string_view key) {
   return XXH3_64bits(key.data(), key.size());
+}
+
+uint64_t StringIds::inline_key(std::string_view key) {
+  uint64_t bytes = 0;
+  std::memcpy(&bytes, key.data(), std::min(key.size(), kInline));
+  return bytes;
+}
+
+bool StringIds::matches(const Slot& slot, std::string_view key, uint64_t hash) const {
+  if (slot.hash != hash || slot.length != key.size()) return false;
+  if (key.size() <= kInline) return slot.key == inline_key(key);
+  return arena_.compare(slot.key, slot.length, key) == 0;
 }
 
 const int32_t* StringIds::find(std::string_view key, uint64_t hash) const {
@@ -13,15 +28,18 @@ const int32_t* StringIds::find(std::string_view key, uint64_t hash) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.length == kFree) return nullptr;
-    if (s.hash == hash && s.length == key.size() && arena_.compare(s.offset, s.length, key) == 0)
-      return &s.value;
+    if (matches(s, key, hash)) return &s.value;
   }
 }
 
 void StringIds::insert(std::string_view key, uint64_t hash, int32_t value) {
   if (2 * (used_ + 1) > slots_.size()) grow();
-  place({hash, arena_.size(), static_cast<uint32_t>(key.size()), value});
-  arena_ += key;
+  if (key.size() <= kInline) {
+    place({hash, inline_key(key), static_cast<uint32_t>(key.size()), value});
+  } else {
+    place({hash, arena_.size(), static_cast<uint32_t>(key.size()), value});
+    arena_ += key;
+  }
   ++used_;
 }
 

@@ -31,12 +31,18 @@ class StringIds {
 
  private:
   static constexpr uint32_t kFree = UINT32_MAX;
+  // A key of up to 8 bytes is kept in the slot itself (zero-padded in
+  // `key`), so most lookups never touch the arena; a longer one is at
+  // arena_[key, key + length).
+  static constexpr size_t kInline = 8;
   struct Slot {
     uint64_t hash = 0;
-    uint64_t offset = 0;
+    uint64_t key = 0;
     uint32_t length = kFree;
     int32_t value = 0;
   };
+  static uint64_t inline_key(std::string_view key);
+  bool matches(const Slot& slot, std::string_view key, uint64_t hash) const;
   void place(const Slot& slot);
   void grow();
 

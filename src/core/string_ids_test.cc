@@ -40,5 +40,21 @@ TEST(StringIds, EmptyKeyPrefixesAndClear) {
   EXPECT_EQ(ids.size(), 0u);
 }
 
+TEST(StringIds, KeysAroundTheInlineLengthAndWithZeroBytes) {
+  StringIds ids;
+  const std::vector<std::string> keys = {
+      "12345678", "123456789",          "1234567",           std::string("a\0", 2), std::string("a\0\0", 3),
+      "a",        std::string(8, '\0'), std::string(9, '\0')};
+  for (size_t i = 0; i < keys.size(); ++i)
+    ids.insert(keys[i], StringIds::hash(keys[i]), static_cast<int32_t>(i));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const int32_t* found = ids.find(keys[i]);
+    ASSERT_NE(found, nullptr) << i;
+    EXPECT_EQ(*found, static_cast<int32_t>(i));
+  }
+  EXPECT_EQ(ids.find("12345670"), nullptr);
+  EXPECT_EQ(ids.find(std::string(7, '\0')), nullptr);
+}
+
 }  // namespace
 }  // namespace groundline::core

@@ -20,6 +20,7 @@ int count_tokens(std::string_view text) {
 struct Block {
   size_t first = 0, last = 0;  // 0-based line indexes, inclusive
   bool prose = true;
+  bool markup = false;  // a line of markup without words: a rule, a table's separator row
 };
 
 std::vector<Block> blocks_of(const ParsedDocument& doc) {
@@ -32,6 +33,7 @@ std::vector<Block> blocks_of(const ParsedDocument& doc) {
       case LineKind::kBlank:
       case LineKind::kContinued:  // a stray continuation reads as prose of its own
         if (kind == LineKind::kBlank) {
+          if (!doc.lines[i].empty()) blocks.push_back({i, i, false, true});
           i = j;
           continue;
         }
@@ -70,7 +72,7 @@ size_t advance_code_points(std::string_view text, size_t begin, size_t count) {
 
 // Cuts one line's text into pieces of at most max_tokens at word boundaries;
 // a single word longer than that (hostile input) is cut inside.
-void cut_by_words(std::string_view text, int line, int max_tokens, std::vector<Passage>& out) {
+void cut_by_words(std::string_view text, size_t offset, int line, int max_tokens, std::vector<Passage>& out) {
   size_t piece_start = 0, previous_end = 0;
   int tokens = 0;
   auto emit = [&](size_t end) {
@@ -78,7 +80,7 @@ void cut_by_words(std::string_view text, int line, int max_tokens, std::vector<P
     size_t a = piece.find_first_not_of(' ');
     if (a == std::string_view::npos) return;
     std::string kept(piece.substr(a));
-    out.push_back({line, line, kept, count_tokens(kept), 0});
+    out.push_back({line, line, offset + piece_start + a, offset + end, kept, count_tokens(kept), 0});
   };
   // Any run of this many code points costs at most max_tokens.
   size_t slice = static_cast<size_t>(std::max(1, 4 * max_tokens - 4));
@@ -123,17 +125,18 @@ void cut_oversized(const Passage& passage, int max_tokens, std::vector<Passage>&
     std::string segment = passage.text.substr(start, end - start);
     int tokens = count_tokens(segment);
     if (tokens > max_tokens)
-      cut_by_words(segment, line, max_tokens, pieces);
+      cut_by_words(segment, passage.begin + start, line, max_tokens, pieces);
     else if (tokens > 0)
-      pieces.push_back({line, line, segment, tokens, 0});
+      pieces.push_back({line, line, passage.begin + start, passage.begin + end, segment, tokens, 0});
     ++line;
     start = end + 1;
   }
   size_t first_new = out.size();
   for (auto& piece : pieces) {
     if (out.size() > first_new && out.back().tokens + piece.tokens <= max_tokens) {
-      out.back().text += "\n" + piece.text;
       out.back().last_line = piece.last_line;
+      out.back().end = piece.end;
+      out.back().text = passage.text.substr(out.back().begin - passage.begin, piece.end - out.back().begin);
       out.back().tokens += piece.tokens;
     } else {
       out.push_back(std::move(piece));
@@ -149,7 +152,9 @@ void add_passage(Passage passage, int max_tokens, std::vector<Passage>& out) {
     cut_oversized(passage, max_tokens, out);
 }
 
-void split_block(const ParsedDocument& doc, const Block& block, int max_tokens, std::vector<Passage>& out) {
+// `offset`: where the block's first line starts in the document's text.
+void split_block(const ParsedDocument& doc, const Block& block, size_t offset, int max_tokens,
+                 std::vector<Passage>& out) {
   std::string text;
   std::vector<size_t> line_starts;
   for (size_t i = block.first; i <= block.last; ++i) {
@@ -163,15 +168,16 @@ void split_block(const ParsedDocument& doc, const Block& block, int max_tokens, 
   };
   if (!block.prose) {
     int level = doc.info[block.first].kind == LineKind::kHeading ? doc.info[block.first].level : 0;
-    add_passage({static_cast<int>(block.first) + 1, static_cast<int>(block.last) + 1, text,
-                 count_tokens(text), level},
+    add_passage({static_cast<int>(block.first) + 1, static_cast<int>(block.last) + 1, offset,
+                 offset + text.size(), text, count_tokens(text), level},
                 max_tokens, out);
     return;
   }
   for (auto span : core::split_sentences(text)) {
     std::string sentence = text.substr(span.begin, span.end - span.begin);
-    add_passage({line_at(span.begin), line_at(span.end - 1), sentence, count_tokens(sentence), 0}, max_tokens,
-                out);
+    add_passage({line_at(span.begin), line_at(span.end - 1), offset + span.begin, offset + span.end, sentence,
+                 count_tokens(sentence), 0},
+                max_tokens, out);
   }
 }
 
@@ -194,8 +200,10 @@ std::vector<std::vector<int>> heading_paths(const std::vector<kb::Heading>& head
 
 class ChunkBuilder {
  public:
-  ChunkBuilder(const ParsedDocument& doc, const std::vector<Passage>& passages, const ChunkOptions& options)
+  ChunkBuilder(const ParsedDocument& doc, std::string_view text, const std::vector<Passage>& passages,
+               const ChunkOptions& options)
       : doc_(doc),
+        text_(text),
         passages_(passages),
         options_(options),
         headings_(headings_of(doc)),
@@ -240,11 +248,12 @@ class ChunkBuilder {
     kb::Chunk chunk;
     chunk.first_line = passages_[current_.front()].first_line;
     chunk.last_line = chunk.first_line;
+    chunk.text_begin = passages_[current_.front()].begin;
+    chunk.text_end = passages_[current_.back()].end;
+    chunk.text = std::string(text_.substr(chunk.text_begin, chunk.text_end - chunk.text_begin));
     std::set<int> heading_ids;
     for (size_t k = 0; k < current_.size(); ++k) {
       const Passage& p = passages_[current_[k]];
-      if (k > 0) chunk.text.push_back(p.first_line > passages_[current_[k - 1]].last_line ? '\n' : ' ');
-      chunk.text += p.text;
       chunk.token_count += p.tokens;
       chunk.last_line = std::max(chunk.last_line, p.last_line);
       for (int id : paths_[static_cast<size_t>(p.first_line)]) heading_ids.insert(id);
@@ -259,6 +268,7 @@ class ChunkBuilder {
   }
 
   const ParsedDocument& doc_;
+  std::string_view text_;  // the document's lines joined by '\n'
   const std::vector<Passage>& passages_;
   ChunkOptions options_;
   std::vector<kb::Heading> headings_;
@@ -270,10 +280,59 @@ class ChunkBuilder {
 
 }  // namespace
 
-std::vector<Passage> split_passages(const ParsedDocument& doc, int max_tokens) {
+namespace {
+
+// A document's lines joined by '\n', and where each line starts.
+struct JoinedText {
+  std::string text;
+  std::vector<size_t> line_offsets;
+
+  explicit JoinedText(const ParsedDocument& doc) {
+    line_offsets.reserve(doc.lines.size());
+    for (size_t i = 0; i < doc.lines.size(); ++i) {
+      if (i) text.push_back('\n');
+      line_offsets.push_back(text.size());
+      text += doc.lines[i];
+    }
+  }
+};
+
+// A markup line joins the passage before it, so that a chunk's text (the
+// slice from its first passage to its last) costs what its passages count.
+// Before any passage it is in no chunk; when it does not fit, it stands alone.
+void add_markup(const Passage& markup, std::string_view text, int max_tokens, std::vector<Passage>& out) {
+  if (out.empty()) return;
+  Passage& last = out.back();
+  if (last.tokens + markup.tokens > max_tokens) {
+    out.push_back(markup);
+    return;
+  }
+  last.last_line = markup.last_line;
+  last.end = markup.end;
+  last.text = std::string(text.substr(last.begin, last.end - last.begin));
+  last.tokens = count_tokens(last.text);
+}
+
+std::vector<Passage> split_passages(const ParsedDocument& doc, const JoinedText& joined, int max_tokens) {
   std::vector<Passage> passages;
-  for (const auto& block : blocks_of(doc)) split_block(doc, block, max_tokens, passages);
+  for (const auto& block : blocks_of(doc)) {
+    size_t offset = joined.line_offsets[block.first];
+    if (block.markup) {
+      const std::string& line = doc.lines[block.first];
+      int line_number = static_cast<int>(block.first) + 1;
+      add_markup({line_number, line_number, offset, offset + line.size(), line, count_tokens(line), 0},
+                 joined.text, max_tokens, passages);
+    } else {
+      split_block(doc, block, offset, max_tokens, passages);
+    }
+  }
   return passages;
+}
+
+}  // namespace
+
+std::vector<Passage> split_passages(const ParsedDocument& doc, int max_tokens) {
+  return split_passages(doc, JoinedText(doc), max_tokens);
 }
 
 std::vector<kb::Heading> headings_of(const ParsedDocument& doc) {
@@ -285,8 +344,9 @@ std::vector<kb::Heading> headings_of(const ParsedDocument& doc) {
 }
 
 std::vector<kb::Chunk> make_chunks(const ParsedDocument& doc, const ChunkOptions& options) {
-  auto passages = split_passages(doc, options.max_tokens);
-  return ChunkBuilder(doc, passages, options).build();
+  JoinedText joined(doc);
+  auto passages = split_passages(doc, joined, options.max_tokens);
+  return ChunkBuilder(doc, joined.text, passages, options).build();
 }
 
 }  // namespace groundline::ingest

@@ -24,6 +24,9 @@ struct ChunkOptions {
 struct Passage {
   int first_line = 0;  // 1-based, inclusive
   int last_line = 0;
+  // Bytes of the document's text (its lines joined by '\n'): `text` is
+  // that slice.
+  size_t begin = 0, end = 0;
   std::string text;
   int tokens = 0;
   int heading_level = 0;  // > 0 for a heading
@@ -35,7 +38,8 @@ std::vector<Passage> split_passages(const ParsedDocument& doc, int max_tokens);
 // Headings with their lines and text (markup removed).
 std::vector<kb::Heading> headings_of(const ParsedDocument& doc);
 
-// The chunks of a document: line range, text, token count, heading path and
+// The chunks of a document: line range, text (the slice of the document's
+// text from its first passage to its last), token count, heading path and
 // the heading text indexed for boosts. Codes and tags are left to metadata.
 std::vector<kb::Chunk> make_chunks(const ParsedDocument& doc, const ChunkOptions& options);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct Chunk {
   int token_count = 0;
   std::string heading_path;  // "Pro plan > Limits"
   std::string text;
+  // Where `text` lies in the version's text (its lines joined by '\n'),
+  // in bytes. The store keeps the text once, in the version, when it is
+  // that slice.
+  size_t text_begin = 0, text_end = 0;
   // The document title and every heading over the chunk's lines, indexed
   // with a boost so that a query naming a section finds it.
   std::string headings;

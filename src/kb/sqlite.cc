@@ -124,6 +124,25 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
+Result<std::string> Connection::read_range(const char* table, const char* column, int64_t rowid,
+                                           size_t offset, size_t size) {
+  sqlite3_blob* blob = nullptr;
+  if (sqlite3_blob_open(db_, "main", table, column, rowid, 0, &blob) != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return make_error(std::string("SQLite: ") + sqlite3_errmsg(db_));
+  }
+  std::unique_ptr<sqlite3_blob, decltype(&sqlite3_blob_close)> owned(blob, &sqlite3_blob_close);
+  auto total = static_cast<size_t>(sqlite3_blob_bytes(blob));
+  if (offset > total || size > total - offset)
+    return make_error(std::string(table) + "." + column + " of row " + std::to_string(rowid) +
+                      " is shorter than the range asked for");
+  std::string out(size, '\0');
+  if (size > 0 &&
+      sqlite3_blob_read(blob, out.data(), static_cast<int>(size), static_cast<int>(offset)) != SQLITE_OK)
+    return make_error(std::string("SQLite: ") + sqlite3_errmsg(db_));
+  return out;
+}
+
 Status Connection::exec(std::string_view sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message);

@@ -74,6 +74,10 @@ class Connection {
   // connection closes; do not hold it across another use of the same SQL.
   Result<Statement*> cached(const std::string& sql);
   Status exec(std::string_view sql);
+  // Bytes [offset, offset + size) of a text or blob value, read without
+  // loading the rest of it.
+  Result<std::string> read_range(const char* table, const char* column, int64_t rowid, size_t offset,
+                                 size_t size);
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* handle() const { return db_; }
   std::string last_error() const { return sqlite3_errmsg(db_); }

@@ -12,7 +12,7 @@ namespace groundline::kb {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS chunks(
   last_line INTEGER NOT NULL,
   token_count INTEGER NOT NULL,
   heading_path TEXT NOT NULL,
-  text TEXT NOT NULL,
+  text_begin INTEGER NOT NULL,  -- the chunk's text: these bytes of its version's lines
+  text_end INTEGER NOT NULL,
+  text TEXT,                    -- or this, when it is not that slice (NULL when it is)
   headings TEXT NOT NULL,
   codes TEXT NOT NULL,
   tags TEXT NOT NULL);
@@ -373,6 +375,8 @@ PreparedDocument prepare_document(DocumentVersion version, std::vector<Chunk> ch
   for (const auto& c : chunks) {
     auto own = own_tags(c.tags, doc_tags);
     auto& fields = out.chunk_fields.emplace_back();
+    fields.text_is_slice = c.text_begin <= c.text_end && c.text_end <= out.lines.size() &&
+                           out.lines.compare(c.text_begin, c.text_end - c.text_begin, c.text) == 0;
     fields.codes = join_codes(c.codes);
     fields.tags_json = tags_json(own);
     for (const auto& t : own) fields.tag_keys.push_back(tag_key(t.key, t.value));
@@ -447,14 +451,15 @@ Status Store::delete_chunks(int64_t doc_id) {
   // A chunk's terms are computed again from its stored fields (the same
   // function made them) rather than stored a second time.
   GL_ASSIGN_OR_RETURN(auto* old,
-                      db_.cached("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
+                      db_.cached("SELECT c.id, c.text, c.headings, c.codes, c.tags, v.tags, v.rowid, "
+                                 "c.text_begin, c.text_end FROM chunks c "
                                  "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version "
                                  "WHERE c.doc_id = ?1"));
   old->bind(1, doc_id);
   while (old->step()) {
     int64_t id = old->column_int(0);
     Chunk chunk;
-    chunk.text = old->column_text(1);
+    GL_ASSIGN_OR_RETURN(chunk.text, chunk_text(*old, 1, 6));
     chunk.headings = old->column_text(2);
     chunk.codes = split_codes(old->column_view(3));
     ChunkTerms terms = terms_of(chunk);
@@ -475,26 +480,32 @@ Status Store::insert_chunks(int64_t doc_id, int version, const PreparedDocument&
   if (terms.lengths.size() != chunks.size() || doc.chunk_fields.size() != chunks.size())
     return make_error("prepared document does not match its chunks");
   GL_ASSIGN_OR_RETURN(const int64_t first_id, next_chunk_id());
-  GL_ASSIGN_OR_RETURN(auto* insert,
-                      db_.cached("INSERT INTO chunks(id, doc_id, version, first_line, last_line, "
-                                 "token_count, heading_path, text, headings, codes, tags) "
-                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  GL_ASSIGN_OR_RETURN(
+      auto* insert,
+      db_.cached("INSERT INTO chunks(id, doc_id, version, first_line, last_line, "
+                 "token_count, heading_path, text_begin, text_end, text, headings, codes, tags) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
   for (size_t i = 0; i < chunks.size(); ++i) {
     const Chunk& c = chunks[i];
     const auto& fields = doc.chunk_fields[i];
     const int64_t id = first_id + static_cast<int64_t>(i);
-    GL_TRY(insert->bind(1, id)
-               .bind(2, doc_id)
-               .bind(3, version)
-               .bind(4, c.first_line)
-               .bind(5, c.last_line)
-               .bind(6, c.token_count)
-               .bind_view(7, c.heading_path)
-               .bind_view(8, c.text)
-               .bind_view(9, c.headings)
-               .bind_view(10, fields.codes)
-               .bind_view(11, fields.tags_json)
-               .run());
+    insert->bind(1, id)
+        .bind(2, doc_id)
+        .bind(3, version)
+        .bind(4, c.first_line)
+        .bind(5, c.last_line)
+        .bind(6, c.token_count)
+        .bind_view(7, c.heading_path)
+        .bind(8, fields.text_is_slice ? static_cast<int64_t>(c.text_begin) : 0)
+        .bind(9, fields.text_is_slice ? static_cast<int64_t>(c.text_end) : 0)
+        .bind_view(11, c.headings)
+        .bind_view(12, fields.codes)
+        .bind_view(13, fields.tags_json);
+    if (fields.text_is_slice)
+      insert->bind_null(10);
+    else
+      insert->bind_view(10, c.text);
+    GL_TRY(insert->run());
     for (int f = 0; f < kFieldCount; ++f) pending_stats_.total_length[f] += terms.lengths[i][f];
     for (const auto& key : fields.tag_keys) pending_tags_[key].added.push_back(id);
   }
@@ -577,7 +588,8 @@ Result<VersionText> Store::version_text(int64_t doc_id, int version) {
 namespace {
 constexpr const char* kChunkColumns =
     "SELECT c.id, c.doc_id, d.path, v.title, c.version, c.first_line, c.last_line, "
-    "c.token_count, c.heading_path, c.text, c.headings, c.codes, c.tags, v.tags FROM chunks c "
+    "c.token_count, c.heading_path, c.text, c.headings, c.codes, c.tags, v.tags, "
+    "v.rowid, c.text_begin, c.text_end FROM chunks c "
     "JOIN documents d ON d.id = c.doc_id "
     "JOIN versions v ON v.doc_id = c.doc_id AND v.version = c.version ";
 
@@ -592,7 +604,6 @@ ChunkRecord read_chunk(const Statement& s) {
   r.chunk.last_line = static_cast<int>(s.column_int(6));
   r.chunk.token_count = static_cast<int>(s.column_int(7));
   r.chunk.heading_path = s.column_text(8);
-  r.chunk.text = s.column_text(9);
   r.chunk.headings = s.column_text(10);
   r.chunk.codes = split_codes(s.column_view(11));
   r.chunk.tags = merged_tags(parse_tags(s.column_view(13)), parse_tags(s.column_view(12)));
@@ -600,17 +611,34 @@ ChunkRecord read_chunk(const Statement& s) {
 }
 }  // namespace
 
+Result<std::string> Store::chunk_text(const Statement& row, int text_column, int rowid_column) {
+  if (!row.column_is_null(text_column)) return row.column_text(text_column);
+  auto begin = row.column_int(rowid_column + 1), end = row.column_int(rowid_column + 2);
+  if (begin < 0 || end < begin) return make_error("corrupt chunk: bad text offsets");
+  return db_.read_range("versions", "lines", row.column_int(rowid_column), static_cast<size_t>(begin),
+                        static_cast<size_t>(end - begin));
+}
+
+Result<ChunkRecord> Store::read_chunk_row(const Statement& row) {
+  ChunkRecord r = read_chunk(row);
+  GL_ASSIGN_OR_RETURN(r.chunk.text, chunk_text(row, 9, 14));
+  r.chunk.text_begin = static_cast<size_t>(row.column_int(15));
+  r.chunk.text_end = static_cast<size_t>(row.column_int(16));
+  return r;
+}
+
 Result<std::vector<ChunkRecord>> Store::chunks(const std::vector<int64_t>& ids) {
-  GL_ASSIGN_OR_RETURN(auto stmt, db_.prepare(std::string(kChunkColumns) + "WHERE c.id = ?1"));
+  GL_ASSIGN_OR_RETURN(auto* stmt, db_.cached(std::string(kChunkColumns) + "WHERE c.id = ?1"));
   std::vector<ChunkRecord> out;
   for (int64_t id : ids) {
-    stmt.bind(1, id);
-    if (!stmt.step()) {
-      GL_TRY(stmt.status());
+    stmt->bind(1, id);
+    if (!stmt->step()) {
+      GL_TRY(stmt->status());
       return make_error("no chunk " + std::to_string(id));
     }
-    out.push_back(read_chunk(stmt));
-    stmt.reset();
+    GL_ASSIGN_OR_RETURN(auto record, read_chunk_row(*stmt));
+    out.push_back(std::move(record));
+    stmt->reset();
   }
   return out;
 }
@@ -620,7 +648,10 @@ Result<std::vector<ChunkRecord>> Store::chunks_of(int64_t doc_id) {
                       db_.prepare(std::string(kChunkColumns) + "WHERE c.doc_id = ?1 ORDER BY c.id"));
   stmt.bind(1, doc_id);
   std::vector<ChunkRecord> out;
-  while (stmt.step()) out.push_back(read_chunk(stmt));
+  while (stmt.step()) {
+    GL_ASSIGN_OR_RETURN(auto record, read_chunk_row(stmt));
+    out.push_back(std::move(record));
+  }
   GL_TRY(stmt.status());
   return out;
 }

@@ -46,6 +46,7 @@ struct PreparedDocument {
   std::string lines, headings_json, tags_json;  // of the version
   std::vector<std::string> document_tag_keys;
   struct ChunkFields {
+    bool text_is_slice = false;         // of `lines`, as its offsets say: then not stored again
     std::string codes, tags_json;       // the chunk's own tags only
     std::vector<std::string> tag_keys;  // of those
   };
@@ -116,6 +117,11 @@ class Store {
   explicit Store(Connection db) : db_(std::move(db)) {}
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
+  // A chunk row's text: its own column, or when that is NULL the slice of
+  // its version's lines (the version's rowid and the offsets follow
+  // `rowid_column`).
+  Result<std::string> chunk_text(const Statement& row, int text_column, int rowid_column);
+  Result<ChunkRecord> read_chunk_row(const Statement& row);
   Status insert_chunks(int64_t doc_id, int version, const PreparedDocument& doc);
   // Merges the batch's index changes into the stored lists.
   Status flush_index();
