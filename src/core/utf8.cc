@@ -79,7 +79,33 @@ CharClass classify(int32_t cp) {
 
 }  // namespace
 
+namespace {
+
+// True when normalize_line would return the line as it is: printable ASCII,
+// no tab, no run of spaces after the indentation, no trailing space.
+bool is_normal_ascii_line(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && line[i] == ' ') ++i;
+  if (i == line.size()) return line.empty();
+  bool space = false;
+  for (; i < line.size(); ++i) {
+    auto c = static_cast<unsigned char>(line[i]);
+    if (c == ' ') {
+      if (space) return false;
+      space = true;
+    } else if (c > 0x20 && c < 0x7f) {
+      space = false;
+    } else {
+      return false;
+    }
+  }
+  return !space;
+}
+
+}  // namespace
+
 std::string normalize_line(std::string_view line) {
+  if (is_normal_ascii_line(line)) return std::string(line);
   std::string out;
   out.reserve(line.size());
   bool leading = true, pending_space = false;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace groundline::core {
 namespace {
 
@@ -65,6 +69,24 @@ TEST(NormalizeText, EmptyInputHasNoLines) {
 
 TEST(ToLower, FoldsAsciiAndUnicode) {
   EXPECT_EQ(to_lower("ÄBC Éclair"), "äbc éclair");
+}
+
+}  // namespace
+}  // namespace groundline::core
+
+namespace groundline::core {
+namespace {
+
+// A line with a control character appended (dropped by normalisation) never
+// takes the fast path for already-normal lines: both paths must agree.
+TEST(NormalizeLine, FastPathAgreesWithTheFullRules) {
+  std::mt19937 rng(3);
+  const std::vector<std::string> pieces = {"a", "Z", " ", "  ", "\t", ".", "~", "\xC3\xA9", "\xE2\x80\x83"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string line;
+    for (int n = static_cast<int>(rng() % 12); n > 0; --n) line += pieces[rng() % pieces.size()];
+    EXPECT_EQ(normalize_line(line), normalize_line(line + "\x01")) << "[" << line << "]";
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -84,27 +85,16 @@ void put_fields(std::string& out, const std::array<uint32_t, kFieldCount>& tf,
 // dictionary are looked up once per term and batch.
 class WordTerms {
  public:
-  // The local id of the word's term, or -1 for a stop word.
+  // The local id of the word's term, or -1 for a stop word. Short words,
+  // most of any text, are looked up in a small direct-mapped table first.
   int32_t term_of(std::string_view word) {
-    uint64_t hash = core::StringIds::hash(word);
-    if (const int32_t* id = forms_.find(word, hash)) return *id;
-    std::string term = core::index_term(word);
-    int32_t id = -1;
-    if (!term.empty()) {
-      uint64_t term_hash = core::StringIds::hash(term);
-      if (const int32_t* known = terms_.find(term, term_hash)) {
-        id = *known;
-      } else {
-        id = static_cast<int32_t>(term_text_.size());
-        terms_.insert(term, term_hash, id);
-        term_text_.push_back(std::move(term));
-        chunk_slot_.push_back(-1);
-        document_slot_.push_back(-1);
-        global_.push_back(-1);
-      }
-    }
-    forms_.insert(word, hash, id);
-    return id;
+    if (word.size() > sizeof(uint64_t)) return lookup(word);
+    uint64_t key = 0;
+    std::memcpy(&key, word.data(), word.size());
+    Recent& recent = recent_[((key ^ word.size()) * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
+    if (recent.length == word.size() && recent.key == key) return recent.id;
+    recent = {key, static_cast<uint32_t>(word.size()), lookup(word)};
+    return recent.id;
   }
   const std::string& term(int32_t id) const { return term_text_[static_cast<size_t>(id)]; }
   // Where the term sits in the chunk or document being counted (-1: not
@@ -128,7 +118,36 @@ class WordTerms {
   }
 
  private:
+  int32_t lookup(std::string_view word) {
+    uint64_t hash = core::StringIds::hash(word);
+    if (const int32_t* id = forms_.find(word, hash)) return *id;
+    std::string term = core::index_term(word);
+    int32_t id = -1;
+    if (!term.empty()) {
+      uint64_t term_hash = core::StringIds::hash(term);
+      if (const int32_t* known = terms_.find(term, term_hash)) {
+        id = *known;
+      } else {
+        id = static_cast<int32_t>(term_text_.size());
+        terms_.insert(term, term_hash, id);
+        term_text_.push_back(std::move(term));
+        chunk_slot_.push_back(-1);
+        document_slot_.push_back(-1);
+        global_.push_back(-1);
+      }
+    }
+    forms_.insert(word, hash, id);
+    return id;
+  }
+
   static constexpr size_t kMaxForms = 1'000'000, kMaxKeyBytes = 64u << 20;
+  static constexpr int kRecentBits = 10;
+  struct Recent {
+    uint64_t key = 0;
+    uint32_t length = UINT32_MAX;  // none
+    int32_t id = -1;
+  };
+  std::vector<Recent> recent_ = std::vector<Recent>(size_t{1} << kRecentBits);
   core::StringIds forms_, terms_;
   std::vector<std::string> term_text_;
   std::vector<int32_t> chunk_slot_, document_slot_, global_;
