@@ -232,7 +232,6 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     work.emplace_back(&f, existing);
   }
 
-  double DBG_wait = 0, DBG_save = 0;
   GL_TRY(store.begin_batch());
   kb::TermDictionary& dictionary = store.term_dictionary();
   core::ThreadPool pool(options.threads);
@@ -259,9 +258,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
       report.seconds = seconds_since(start);
       return report;
     }
-    auto t0 = std::chrono::steady_clock::now();
     FileOutcome outcome = pending.front().get();
-    DBG_wait += seconds_since(t0);
     pending.pop_front();
     auto [file, existing] = work[done++];
     report.bytes_read += outcome.bytes;
@@ -275,9 +272,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
         break;
       case FileOutcome::What::kStore: {
         auto& p = *outcome.prepared;
-        auto t1 = std::chrono::steady_clock::now();
         auto version = store.save_document(p, fingerprint);
-        DBG_save += seconds_since(t1);
         if (!version.ok()) return fail(version.status());
         report.chunks_written += static_cast<int64_t>(p.chunks.size());
         if (!existing)
@@ -307,9 +302,7 @@ Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
     report.deleted++;
   }
   if (auto s = store.set_meta("ingest_config", config_to_json(options.config)); !s.ok()) return fail(s);
-  auto t2 = std::chrono::steady_clock::now();
   if (auto s = store.commit_batch(); !s.ok()) return fail(s);
-  fprintf(stderr, "DBG wait %.3f save %.3f commit %.3f\n", DBG_wait, DBG_save, seconds_since(t2));
   report.seconds = seconds_since(start);
   return report;
 }
