@@ -79,7 +79,7 @@ void cut_by_words(std::string_view text, size_t offset, int line, int max_tokens
     std::string_view piece = text.substr(piece_start, end - piece_start);
     size_t a = piece.find_first_not_of(' ');
     if (a == std::string_view::npos) return;
-    std::string kept(piece.substr(a));
+    std::string_view kept = piece.substr(a);
     out.push_back({line, line, offset + piece_start + a, offset + end, kept, count_tokens(kept), 0});
   };
   // Any run of this many code points costs at most max_tokens.
@@ -121,8 +121,8 @@ void cut_oversized(const Passage& passage, int max_tokens, std::vector<Passage>&
   size_t start = 0;
   while (start <= passage.text.size()) {
     size_t end = passage.text.find('\n', start);
-    if (end == std::string::npos) end = passage.text.size();
-    std::string segment = passage.text.substr(start, end - start);
+    if (end == std::string_view::npos) end = passage.text.size();
+    std::string_view segment = passage.text.substr(start, end - start);
     int tokens = count_tokens(segment);
     if (tokens > max_tokens)
       cut_by_words(segment, passage.begin + start, line, max_tokens, pieces);
@@ -152,31 +152,35 @@ void add_passage(Passage passage, int max_tokens, std::vector<Passage>& out) {
     cut_oversized(passage, max_tokens, out);
 }
 
-// `offset`: where the block's first line starts in the document's text.
-void split_block(const ParsedDocument& doc, const Block& block, size_t offset, int max_tokens,
-                 std::vector<Passage>& out) {
-  std::string text;
-  std::vector<size_t> line_starts;
-  for (size_t i = block.first; i <= block.last; ++i) {
-    if (i > block.first) text.push_back('\n');
-    line_starts.push_back(text.size());
-    text += doc.lines[i];
+// Where each line starts in the document's text.
+std::vector<size_t> line_offsets(const ParsedDocument& doc) {
+  std::vector<size_t> offsets(doc.lines.size());
+  size_t at = 0;
+  for (size_t i = 0; i < doc.lines.size(); ++i) {
+    offsets[i] = at;
+    at += doc.lines[i].size() + 1;
   }
-  auto line_at = [&](size_t offset) {
-    auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
-    return static_cast<int>(block.first + static_cast<size_t>(it - line_starts.begin()));
-  };
+  return offsets;
+}
+
+void split_block(const ParsedDocument& doc, std::string_view text, const std::vector<size_t>& offsets,
+                 const Block& block, int max_tokens, std::vector<Passage>& out) {
+  const size_t begin = offsets[block.first], end = offsets[block.last] + doc.lines[block.last].size();
+  std::string_view block_text = text.substr(begin, end - begin);
   if (!block.prose) {
     int level = doc.info[block.first].kind == LineKind::kHeading ? doc.info[block.first].level : 0;
-    add_passage({static_cast<int>(block.first) + 1, static_cast<int>(block.last) + 1, offset,
-                 offset + text.size(), text, count_tokens(text), level},
+    add_passage({static_cast<int>(block.first) + 1, static_cast<int>(block.last) + 1, begin, end, block_text,
+                 count_tokens(block_text), level},
                 max_tokens, out);
     return;
   }
-  for (auto span : core::split_sentences(text)) {
-    std::string sentence = text.substr(span.begin, span.end - span.begin);
-    add_passage({line_at(span.begin), line_at(span.end - 1), offset + span.begin, offset + span.end, sentence,
-                 count_tokens(sentence), 0},
+  auto line_at = [&](size_t offset) {  // 1-based line of a byte of the text
+    return static_cast<int>(std::upper_bound(offsets.begin(), offsets.end(), offset) - offsets.begin());
+  };
+  for (auto span : core::split_sentences(block_text)) {
+    std::string_view sentence = block_text.substr(span.begin, span.end - span.begin);
+    add_passage({line_at(begin + span.begin), line_at(begin + span.end - 1), begin + span.begin, begin + span.end,
+                 sentence, count_tokens(sentence), 0},
                 max_tokens, out);
   }
 }
@@ -282,21 +286,6 @@ class ChunkBuilder {
 
 namespace {
 
-// A document's lines joined by '\n', and where each line starts.
-struct JoinedText {
-  std::string text;
-  std::vector<size_t> line_offsets;
-
-  explicit JoinedText(const ParsedDocument& doc) {
-    line_offsets.reserve(doc.lines.size());
-    for (size_t i = 0; i < doc.lines.size(); ++i) {
-      if (i) text.push_back('\n');
-      line_offsets.push_back(text.size());
-      text += doc.lines[i];
-    }
-  }
-};
-
 // A markup line joins the passage before it, so that a chunk's text (the
 // slice from its first passage to its last) costs what its passages count.
 // Before any passage it is in no chunk; when it does not fit, it stands alone.
@@ -309,30 +298,36 @@ void add_markup(const Passage& markup, std::string_view text, int max_tokens, st
   }
   last.last_line = markup.last_line;
   last.end = markup.end;
-  last.text = std::string(text.substr(last.begin, last.end - last.begin));
+  last.text = text.substr(last.begin, last.end - last.begin);
   last.tokens = count_tokens(last.text);
-}
-
-std::vector<Passage> split_passages(const ParsedDocument& doc, const JoinedText& joined, int max_tokens) {
-  std::vector<Passage> passages;
-  for (const auto& block : blocks_of(doc)) {
-    size_t offset = joined.line_offsets[block.first];
-    if (block.markup) {
-      const std::string& line = doc.lines[block.first];
-      int line_number = static_cast<int>(block.first) + 1;
-      add_markup({line_number, line_number, offset, offset + line.size(), line, count_tokens(line), 0},
-                 joined.text, max_tokens, passages);
-    } else {
-      split_block(doc, block, offset, max_tokens, passages);
-    }
-  }
-  return passages;
 }
 
 }  // namespace
 
-std::vector<Passage> split_passages(const ParsedDocument& doc, int max_tokens) {
-  return split_passages(doc, JoinedText(doc), max_tokens);
+std::string document_text(const ParsedDocument& doc) {
+  std::string text;
+  for (size_t i = 0; i < doc.lines.size(); ++i) {
+    if (i) text.push_back('\n');
+    text += doc.lines[i];
+  }
+  return text;
+}
+
+std::vector<Passage> split_passages(const ParsedDocument& doc, std::string_view text, int max_tokens) {
+  const auto offsets = line_offsets(doc);
+  std::vector<Passage> passages;
+  for (const auto& block : blocks_of(doc)) {
+    if (block.markup) {
+      size_t begin = offsets[block.first];
+      std::string_view line = text.substr(begin, doc.lines[block.first].size());
+      int number = static_cast<int>(block.first) + 1;
+      add_markup({number, number, begin, begin + line.size(), line, count_tokens(line), 0}, text, max_tokens,
+                 passages);
+    } else {
+      split_block(doc, text, offsets, block, max_tokens, passages);
+    }
+  }
+  return passages;
 }
 
 std::vector<kb::Heading> headings_of(const ParsedDocument& doc) {
@@ -344,9 +339,9 @@ std::vector<kb::Heading> headings_of(const ParsedDocument& doc) {
 }
 
 std::vector<kb::Chunk> make_chunks(const ParsedDocument& doc, const ChunkOptions& options) {
-  JoinedText joined(doc);
-  auto passages = split_passages(doc, joined, options.max_tokens);
-  return ChunkBuilder(doc, joined.text, passages, options).build();
+  const std::string text = document_text(doc);
+  auto passages = split_passages(doc, text, options.max_tokens);
+  return ChunkBuilder(doc, text, passages, options).build();
 }
 
 }  // namespace groundline::ingest

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingest/parsed_document.h"
@@ -25,15 +26,19 @@ struct Passage {
   int first_line = 0;  // 1-based, inclusive
   int last_line = 0;
   // Bytes of the document's text (its lines joined by '\n'): `text` is
-  // that slice.
+  // that slice, a view into the text given to split_passages().
   size_t begin = 0, end = 0;
-  std::string text;
+  std::string_view text;
   int tokens = 0;
   int heading_level = 0;  // > 0 for a heading
 };
 
+// A document's lines joined by '\n': what chunk and passage offsets count in.
+std::string document_text(const ParsedDocument& doc);
+
 // The passages of a document in order; none longer than max_tokens.
-std::vector<Passage> split_passages(const ParsedDocument& doc, int max_tokens);
+// `text` is document_text(doc) and must outlive the passages.
+std::vector<Passage> split_passages(const ParsedDocument& doc, std::string_view text, int max_tokens);
 
 // Headings with their lines and text (markup removed).
 std::vector<kb::Heading> headings_of(const ParsedDocument& doc);

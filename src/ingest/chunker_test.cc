@@ -151,7 +151,8 @@ TEST(Chunker, ProseChunksStartAndEndOnSentenceBoundariesWithConfiguredOverlap) {
     auto chunks = make_chunks(*doc, options);
     ASSERT_GT(chunks.size(), 3u);
     int longest = 0;
-    for (const auto& p : split_passages(*doc, options.max_tokens)) longest = std::max(longest, p.tokens);
+    const std::string doc_text = document_text(*doc);
+    for (const auto& p : split_passages(*doc, doc_text, options.max_tokens)) longest = std::max(longest, p.tokens);
     for (size_t i = 0; i < chunks.size(); ++i) {
       EXPECT_TRUE(chunks[i].text.starts_with("Acme ")) << chunks[i].text;
       EXPECT_TRUE(chunks[i].text.ends_with(".")) << chunks[i].text;
@@ -189,7 +190,8 @@ TEST(Passages, ListItemsCodeBlocksAndTableRowsAreUnitsOfTheirOwn) {
       "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```\n| Pro | 250 GB |\n");
   ASSERT_TRUE(doc.ok());
   std::vector<std::string> texts;
-  for (const auto& p : split_passages(*doc, 300)) texts.push_back(p.text);
+  const std::string text = document_text(*doc);
+  for (const auto& p : split_passages(*doc, text, 300)) texts.emplace_back(p.text);
   EXPECT_EQ(texts, (std::vector<std::string>{
                        "Intro sentence one.", "Intro two.", "- first item without a period\n  continued here",
                        "- second item.", "Has two.", "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```",
