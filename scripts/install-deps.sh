@@ -8,7 +8,7 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libutf8proc-dev libstemmer-dev libxxhash-dev libpcre2-dev
   libgumbo-dev libpoppler-cpp-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libjemalloc-dev
 )
 
 missing=()

@@ -14,11 +14,11 @@ namespace groundline::core {
 
 namespace {
 
-bool is_ascii_word_byte(unsigned char c) {
+constexpr bool is_ascii_word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_digit(char c) {
+constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
@@ -56,27 +56,65 @@ bool is_word_char(int32_t cp) {
 
 namespace detail {
 
+namespace {
+
+// What an ASCII byte is to the word scanner; bytes from 0x80 start a code
+// point that is looked up.
+enum ByteClass : uint8_t { kOther, kWordByte, kSeparator, kMultibyte };
+
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    if (c >= 0x80)
+      table[c] = kMultibyte;
+    else if (is_ascii_word_byte(static_cast<unsigned char>(c)))
+      table[c] = kWordByte;
+    else if (c == '.' || c == ',')
+      table[c] = kSeparator;
+  }
+  return table;
+}();
+
+uint8_t byte_class(std::string_view text, size_t pos) {
+  return kByteClass[static_cast<unsigned char>(text[pos])];
+}
+
+}  // namespace
+
 size_t next_word(std::string_view text, size_t pos, size_t& begin) {
-  bool found = false;
-  while (pos < text.size() && !found) {
-    size_t at = pos;
-    if (take_word_char(text, pos)) {
-      begin = at;
-      found = true;
+  // Skip to the first word character.
+  for (;;) {
+    while (pos < text.size() && byte_class(text, pos) < kWordByte) ++pos;
+    while (pos < text.size() && byte_class(text, pos) == kSeparator) ++pos;
+    if (pos >= text.size()) return std::string_view::npos;
+    uint8_t cls = byte_class(text, pos);
+    if (cls == kWordByte) {
+      begin = pos++;
+      break;
+    }
+    if (cls == kMultibyte) {
+      size_t at = pos;
+      if (take_word_char(text, pos)) {
+        begin = at;
+        break;
+      }
     }
   }
-  if (!found) return std::string_view::npos;
   // Extend over word characters and digit separators.
   while (pos < text.size()) {
-    size_t at = pos;
-    char c = text[pos];
-    if ((c == '.' || c == ',') && at > begin && is_digit(text[at - 1]) && at + 1 < text.size() &&
-        is_digit(text[at + 1])) {
+    uint8_t cls = byte_class(text, pos);
+    if (cls == kWordByte) {
+      ++pos;
+    } else if (cls == kSeparator) {
+      if (!(is_digit(text[pos - 1]) && pos + 1 < text.size() && is_digit(text[pos + 1]))) break;
       pos += 2;
-      continue;
-    }
-    if (!take_word_char(text, pos)) {
-      pos = at;
+    } else if (cls == kMultibyte) {
+      size_t at = pos;
+      if (!take_word_char(text, pos)) {
+        pos = at;
+        break;
+      }
+    } else {
       break;
     }
   }

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/utf8.h"
 
 namespace groundline::core {
 namespace {
@@ -58,6 +62,55 @@ TEST(ApproxTokenCount, CountsWordsNumbersAndPunctuation) {
   EXPECT_EQ(approx_token_count("authentication"), 2u);  // long word, two pieces
   EXPECT_EQ(approx_token_count("Hello, world."), 4u);
   EXPECT_EQ(approx_token_count("123456789"), 3u);
+}
+
+// The definition, code point by code point: a word is a maximal run of word
+// characters, where '.' or ',' between two digits also belongs to it.
+std::vector<std::pair<size_t, size_t>> reference_words(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  std::vector<std::pair<size_t, bool>> chars;  // start byte, is a word character
+  for (size_t pos = 0; pos < text.size();) {
+    size_t at = pos;
+    int32_t cp = decode_utf8(text, pos);
+    chars.emplace_back(at, cp >= 0 && is_word_char(cp));
+  }
+  auto is_digit_at = [&](size_t i) {
+    return i < chars.size() && text[chars[i].first] >= '0' && text[chars[i].first] <= '9';
+  };
+  for (size_t i = 0; i < chars.size();) {
+    if (!chars[i].second) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < chars.size()) {
+      char c = text[chars[j].first];
+      if (chars[j].second) {
+        ++j;
+      } else if ((c == '.' || c == ',') && is_digit_at(j - 1) && is_digit_at(j + 1)) {
+        j += 2;
+      } else {
+        break;
+      }
+    }
+    spans.emplace_back(chars[i].first, j < chars.size() ? chars[j].first : text.size());
+    i = j;
+  }
+  return spans;
+}
+
+TEST(Words, ScannerAgreesWithTheDefinitionOnRandomText) {
+  std::mt19937 rng(8);
+  const std::vector<std::string> pieces = {
+      "a", "Z", "7", "0", ".", ",", " ", "-", "\xC3\xA9", "\xE2\x80\x94", "\xCC\x81", "\xFF", "\xE4\xB8\xAD",
+      "_"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 14); n > 0; --n) text += pieces[rng() % pieces.size()];
+    std::vector<std::pair<size_t, size_t>> spans;
+    for_each_word(text, [&](std::string_view, size_t b, size_t e) { spans.emplace_back(b, e); });
+    ASSERT_EQ(spans, reference_words(text)) << text;
+  }
 }
 
 }  // namespace

@@ -179,8 +179,8 @@ void split_block(const ParsedDocument& doc, std::string_view text, const std::ve
   };
   for (auto span : core::split_sentences(block_text)) {
     std::string_view sentence = block_text.substr(span.begin, span.end - span.begin);
-    add_passage({line_at(begin + span.begin), line_at(begin + span.end - 1), begin + span.begin, begin + span.end,
-                 sentence, count_tokens(sentence), 0},
+    add_passage({line_at(begin + span.begin), line_at(begin + span.end - 1), begin + span.begin,
+                 begin + span.end, sentence, count_tokens(sentence), 0},
                 max_tokens, out);
   }
 }

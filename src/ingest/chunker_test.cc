@@ -152,7 +152,8 @@ TEST(Chunker, ProseChunksStartAndEndOnSentenceBoundariesWithConfiguredOverlap) {
     ASSERT_GT(chunks.size(), 3u);
     int longest = 0;
     const std::string doc_text = document_text(*doc);
-    for (const auto& p : split_passages(*doc, doc_text, options.max_tokens)) longest = std::max(longest, p.tokens);
+    for (const auto& p : split_passages(*doc, doc_text, options.max_tokens))
+      longest = std::max(longest, p.tokens);
     for (size_t i = 0; i < chunks.size(); ++i) {
       EXPECT_TRUE(chunks[i].text.starts_with("Acme ")) << chunks[i].text;
       EXPECT_TRUE(chunks[i].text.ends_with(".")) << chunks[i].text;

@@ -85,15 +85,17 @@ void put_fields(std::string& out, const std::array<uint32_t, kFieldCount>& tf,
 // dictionary are looked up once per term and batch.
 class WordTerms {
  public:
-  // The local id of the word's term, or -1 for a stop word. Short words,
-  // most of any text, are looked up in a small direct-mapped table first.
+  // The local id of the word's term, or -1 for a stop word. Words of up to
+  // 16 bytes, nearly all of any text, are looked up in a direct-mapped
+  // table of recent words first, which stays in cache.
   int32_t term_of(std::string_view word) {
-    if (word.size() > sizeof(uint64_t)) return lookup(word);
-    uint64_t key = 0;
-    std::memcpy(&key, word.data(), word.size());
-    Recent& recent = recent_[((key ^ word.size()) * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
-    if (recent.length == word.size() && recent.key == key) return recent.id;
-    recent = {key, static_cast<uint32_t>(word.size()), lookup(word)};
+    if (word.size() > sizeof(Recent::key)) return lookup(word);
+    uint64_t key[2] = {0, 0};
+    std::memcpy(key, word.data(), word.size());
+    uint64_t mix = (key[0] * 0x9E3779B97F4A7C15ull) ^ (key[1] * 0xC2B2AE3D27D4EB4Full) ^ word.size();
+    Recent& recent = recent_[(mix * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
+    if (recent.length == word.size() && recent.key[0] == key[0] && recent.key[1] == key[1]) return recent.id;
+    recent = {{key[0], key[1]}, static_cast<uint32_t>(word.size()), lookup(word)};
     return recent.id;
   }
   const std::string& term(int32_t id) const { return term_text_[static_cast<size_t>(id)]; }
@@ -141,9 +143,9 @@ class WordTerms {
   }
 
   static constexpr size_t kMaxForms = 1'000'000, kMaxKeyBytes = 64u << 20;
-  static constexpr int kRecentBits = 10;
+  static constexpr int kRecentBits = 13;
   struct Recent {
-    uint64_t key = 0;
+    uint64_t key[2] = {0, 0};
     uint32_t length = UINT32_MAX;  // none
     int32_t id = -1;
   };
@@ -164,28 +166,73 @@ struct LocalCount {
   std::array<uint32_t, kFieldCount> tf{};
 };
 
+void count_term(int32_t id, Field field, WordTerms& table, std::vector<LocalCount>& out,
+                std::array<uint32_t, kFieldCount>& lengths) {
+  if (id < 0) return;
+  lengths[field]++;
+  int32_t& slot = table.chunk_slot(id);
+  if (slot < 0) {
+    slot = static_cast<int32_t>(out.size());
+    out.push_back({id, {}});
+  }
+  out[static_cast<size_t>(slot)].tf[field]++;
+}
+
 void count_words(std::string_view text, Field field, WordTerms& table, std::vector<LocalCount>& out,
                  std::array<uint32_t, kFieldCount>& lengths) {
   core::for_each_word(text, [&](std::string_view word, size_t, size_t) {
-    int32_t id = table.term_of(word);
-    if (id < 0) return;
-    lengths[field]++;
-    int32_t& slot = table.chunk_slot(id);
-    if (slot < 0) {
-      slot = static_cast<int32_t>(out.size());
-      out.push_back({id, {}});
-    }
-    out[static_cast<size_t>(slot)].tf[field]++;
+    count_term(table.term_of(word), field, table, out, lengths);
   });
 }
 
+// The words of a document's text, each with its local term id (-1: a stop
+// word), so that chunks, which overlap, reuse one pass over the text.
+struct DocumentWord {
+  uint32_t begin = 0, end = 0;
+  int32_t term = -1;
+};
+
+std::vector<DocumentWord> words_of(std::string_view text, WordTerms& table) {
+  std::vector<DocumentWord> words;
+  if (text.size() >= UINT32_MAX) return words;  // counted chunk by chunk instead
+  words.reserve(text.size() / 6);
+  core::for_each_word(text, [&](std::string_view word, size_t begin, size_t end) {
+    words.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end), table.term_of(word)});
+  });
+  return words;
+}
+
+// Counts the text field of a chunk whose text is the slice [begin, end) of
+// the document's text from the document's words. False, with nothing
+// counted, when a word crosses an end of the slice (a long word cut
+// inside): the chunk's own words differ there.
+bool count_slice(const std::vector<DocumentWord>& words, size_t begin, size_t end, WordTerms& table,
+                 std::vector<LocalCount>& out, std::array<uint32_t, kFieldCount>& lengths) {
+  auto starts_before = [](const DocumentWord& w, size_t at) { return w.begin < at; };
+  auto first = std::lower_bound(words.begin(), words.end(), begin, starts_before);
+  auto last = std::lower_bound(first, words.end(), end, starts_before);
+  if (first != words.begin() && std::prev(first)->end > begin) return false;
+  if (last != first && std::prev(last)->end > end) return false;
+  for (auto w = first; w != last; ++w) count_term(w->term, kTextField, table, out, lengths);
+  return true;
+}
+
+bool is_slice(std::string_view text, const Chunk& chunk) {
+  return chunk.text_begin <= chunk.text_end && chunk.text_end <= text.size() &&
+         text.compare(chunk.text_begin, chunk.text_end - chunk.text_begin, chunk.text) == 0;
+}
+
 // A chunk's terms in order of first appearance (into `out`), and its
-// field lengths.
+// field lengths. `words` are the document's (empty: none).
 std::array<uint32_t, kFieldCount> count_chunk(const Chunk& chunk, WordTerms& table,
-                                              std::vector<LocalCount>& out) {
+                                              std::vector<LocalCount>& out,
+                                              std::string_view document_text = {},
+                                              const std::vector<DocumentWord>& words = {}) {
   out.clear();
   std::array<uint32_t, kFieldCount> lengths{};
-  count_words(chunk.text, kTextField, table, out, lengths);
+  bool counted = !words.empty() && is_slice(document_text, chunk) &&
+                 count_slice(words, chunk.text_begin, chunk.text_end, table, out, lengths);
+  if (!counted) count_words(chunk.text, kTextField, table, out, lengths);
   count_words(chunk.headings, kHeadingsField, table, out, lengths);
   for (const auto& code : chunk.codes) count_words(code, kCodesField, table, out, lengths);
   for (const auto& c : out) table.chunk_slot(c.term) = -1;
@@ -261,9 +308,11 @@ std::vector<Entry> group_by_term(const std::vector<Entry>& entries, const std::v
 
 }  // namespace
 
-DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary) {
+DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary,
+                     std::string_view document_text) {
   WordTerms& table = thread_terms();
   table.bound_size();
+  const auto words = words_of(document_text, table);
   DocumentTerms out;
   out.dictionary = &dictionary;
   out.lengths.reserve(chunks.size());
@@ -272,7 +321,7 @@ DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionar
   std::vector<uint32_t> counts;
   std::vector<LocalCount> chunk_terms;
   for (size_t c = 0; c < chunks.size(); ++c) {
-    out.lengths.push_back(count_chunk(chunks[c], table, chunk_terms));
+    out.lengths.push_back(count_chunk(chunks[c], table, chunk_terms, document_text, words));
     for (const auto& t : chunk_terms) {
       int32_t& slot = table.document_slot(t.term);
       if (slot < 0) {

@@ -83,7 +83,11 @@ struct DocumentTerms {
   std::vector<std::array<uint32_t, kFieldCount>> lengths;  // per chunk
 };
 
-DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary);
+// `document_text`, when given, is the text the chunks' offsets point into
+// (see Chunk): it is scanned once, and each chunk that is its slice counts
+// those words instead of scanning its own text again.
+DocumentTerms invert(const std::vector<Chunk>& chunks, TermDictionary& dictionary,
+                     std::string_view document_text = {});
 
 struct Posting {
   int64_t chunk_id = 0;

@@ -365,8 +365,8 @@ Result<DocumentRecord> Store::document(const std::string& path_or_id) {
 PreparedDocument prepare_document(DocumentVersion version, std::vector<Chunk> chunks,
                                   TermDictionary& dictionary) {
   PreparedDocument out;
-  out.terms = invert(chunks, dictionary);
   out.lines = join_lines(version.lines);
+  out.terms = invert(chunks, dictionary, out.lines);
   out.headings_json = headings_json(version.headings);
   out.tags_json = tags_json(version.tags);
   auto doc_tags = sorted_tags(version.tags);

@@ -231,6 +231,56 @@ TEST_F(StoreTest, IndexStaysEqualToItsChunksThroughRandomChanges) {
   EXPECT_EQ(store_->lexical_stats()->chunks, chunks);
 }
 
+// Each term's postings in a document, decoded: term -> list.
+std::map<std::string, std::vector<Posting>> decoded(const DocumentTerms& terms,
+                                                    const TermDictionary& dictionary) {
+  std::map<std::string, std::vector<Posting>> out;
+  for (const auto& segment : terms.segments) {
+    PostingListBuilder list;
+    list.append(segment, terms.bytes, 1);
+    out[dictionary.term(segment.term)] = *decode_postings(list.blob());
+  }
+  return out;
+}
+
+// Chunks cut from a text at random places, some inside words, some that
+// are not its slices at all: counting from the document's words must give
+// exactly what counting each chunk alone gives.
+TEST(LexicalInvert, DocumentWordsGiveTheSameListsAsEachChunkAlone) {
+  std::mt19937 rng(4);
+  const std::vector<std::string> pieces = {"refund ", "the ", "plan", "s ",           "4.2",    ".1 ",
+                                           "E402 ",   ", ",   "\n",   "caf\xC3\xA9 ", "seats. "};
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    for (int n = 5 + static_cast<int>(rng() % 60); n > 0; --n) text += pieces[rng() % pieces.size()];
+    std::vector<Chunk> chunks;
+    for (int c = static_cast<int>(rng() % 6); c >= 0; --c) {
+      size_t a = rng() % (text.size() + 1), b = rng() % (text.size() + 1);
+      Chunk chunk;
+      chunk.text_begin = std::min(a, b);
+      chunk.text_end = std::max(a, b);
+      chunk.text = text.substr(chunk.text_begin, chunk.text_end - chunk.text_begin);
+      if (rng() % 5 == 0) chunk.text += " extra words";  // not the slice its offsets name
+      chunk.headings = "Refund plans";
+      chunks.push_back(chunk);
+    }
+    TermDictionary dictionary;
+    auto with_text = invert(chunks, dictionary, text);
+    auto alone = invert(chunks, dictionary);
+    ASSERT_EQ(with_text.lengths, alone.lengths) << text;
+    auto a = decoded(with_text, dictionary), b = decoded(alone, dictionary);
+    ASSERT_EQ(a.size(), b.size()) << text;
+    for (const auto& [term, list] : a) {
+      ASSERT_EQ(list.size(), b[term].size()) << term;
+      for (size_t i = 0; i < list.size(); ++i) {
+        EXPECT_EQ(list[i].chunk_id, b[term][i].chunk_id) << term;
+        EXPECT_EQ(list[i].tf, b[term][i].tf) << term;
+        EXPECT_EQ(list[i].lengths, b[term][i].lengths) << term;
+      }
+    }
+  }
+}
+
 TEST(LexicalBlobs, RoundTripAndRejectCorruptBytes) {
   std::vector<Posting> postings = {{3, {1, 0, 0}, {10, 0, 0}}, {70000, {2, 1, 1}, {300, 5, 0}}};
   auto decoded = decode_postings(encode_postings(postings));
