@@ -59,9 +59,9 @@ std::string to_nfc(std::string_view text) {
 namespace {
 
 bool is_ascii_text(std::string_view text) {
-  for (char c : text)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
+  unsigned char any = 0;
+  for (char c : text) any |= static_cast<unsigned char>(c);  // a loop the compiler vectorises
+  return any < 0x80;
 }
 
 // Space-like code points become ' ', controls and format characters vanish.
@@ -138,6 +138,16 @@ std::string normalize_line(std::string_view line) {
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
+  if (text.find('\r') == std::string_view::npos) {  // the common case: memchr finds the breaks
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return lines;
+  }
   size_t start = 0, pos = 0;
   while (pos < text.size()) {
     char c = text[pos];
@@ -162,9 +172,13 @@ std::string_view trim(std::string_view text) {
 
 Result<std::vector<std::string>> normalize_text(std::string_view raw) {
   if (raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
-  if (auto status = check_utf8(raw); !status.ok()) return status.error();
-  std::string composed = is_ascii_text(raw) ? std::string(raw) : to_nfc(raw);
   std::vector<std::string> lines;
+  if (is_ascii_text(raw)) {  // valid UTF-8 and in NFC as it is
+    for (auto line : split_lines(raw)) lines.push_back(normalize_line(line));
+    return lines;
+  }
+  if (auto status = check_utf8(raw); !status.ok()) return status.error();
+  std::string composed = to_nfc(raw);
   for (auto line : split_lines(composed)) lines.push_back(normalize_line(line));
   return lines;
 }

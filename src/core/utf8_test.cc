@@ -77,6 +77,26 @@ TEST(ToLower, FoldsAsciiAndUnicode) {
 namespace groundline::core {
 namespace {
 
+TEST(SplitLines, LinesJoinBackToTheTextWithAnyLineBreaks) {
+  std::mt19937 rng(6);
+  const std::vector<std::string> pieces = {"a", "bc", "\n", "\r\n", "\r", " "};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 10); n > 0; --n) text += pieces[rng() % pieces.size()];
+    std::string unix_text;  // every break as one '\n'
+    for (size_t k = 0; k < text.size(); ++k) {
+      if (text[k] == '\r' && k + 1 < text.size() && text[k + 1] == '\n') continue;
+      unix_text += text[k] == '\r' ? '\n' : text[k];
+    }
+    auto lines = split_lines(text);
+    std::string joined;
+    for (size_t k = 0; k < lines.size(); ++k) joined += (k ? "\n" : "") + std::string(lines[k]);
+    if (!unix_text.empty() && unix_text.back() == '\n') joined += "\n";
+    EXPECT_EQ(joined, unix_text);
+    EXPECT_EQ(lines, split_lines(unix_text));
+  }
+}
+
 // A line with a control character appended (dropped by normalisation) never
 // takes the fast path for already-normal lines: both paths must agree.
 TEST(NormalizeLine, FastPathAgreesWithTheFullRules) {

@@ -81,6 +81,26 @@ uint8_t byte_class(std::string_view text, size_t pos) {
 
 }  // namespace
 
+// The end of the word whose first character ends at `pos`: over word
+// characters and digit separators.
+size_t extend_word(std::string_view text, size_t pos) {
+  while (pos < text.size()) {
+    uint8_t cls = byte_class(text, pos);
+    if (cls == kWordByte) {
+      ++pos;
+    } else if (cls == kSeparator) {
+      if (!(is_digit(text[pos - 1]) && pos + 1 < text.size() && is_digit(text[pos + 1]))) break;
+      pos += 2;
+    } else if (cls == kMultibyte) {
+      size_t at = pos;
+      if (!take_word_char(text, pos)) return at;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
 size_t next_word(std::string_view text, size_t pos, size_t& begin) {
   // Skip to the first word character.
   for (;;) {
@@ -100,25 +120,7 @@ size_t next_word(std::string_view text, size_t pos, size_t& begin) {
       }
     }
   }
-  // Extend over word characters and digit separators.
-  while (pos < text.size()) {
-    uint8_t cls = byte_class(text, pos);
-    if (cls == kWordByte) {
-      ++pos;
-    } else if (cls == kSeparator) {
-      if (!(is_digit(text[pos - 1]) && pos + 1 < text.size() && is_digit(text[pos + 1]))) break;
-      pos += 2;
-    } else if (cls == kMultibyte) {
-      size_t at = pos;
-      if (!take_word_char(text, pos)) {
-        pos = at;
-        break;
-      }
-    } else {
-      break;
-    }
-  }
-  return pos;
+  return extend_word(text, pos);
 }
 
 }  // namespace detail
@@ -188,18 +190,44 @@ std::string index_term(std::string_view word) {
 size_t approx_token_count(std::string_view text) {
   size_t tokens = 0, pos = 0;
   while (pos < text.size()) {
-    size_t begin = 0;
-    size_t end = detail::next_word(text, pos, begin);
-    size_t gap_end = end == std::string_view::npos ? text.size() : begin;
-    for (size_t i = pos; i < gap_end; ++i) {
-      unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c != ' ' && c != '\n' && (c & 0xC0) != 0x80) ++tokens;
+    const char c = text[pos];
+    const uint8_t cls = detail::byte_class(text, pos);
+    size_t begin = pos;
+    if (cls == detail::kWordByte) {
+      ++pos;
+    } else if (cls != detail::kMultibyte || !take_word_char(text, pos)) {
+      // Punctuation: one token a code point; a code point that failed to
+      // be a word character has been passed over already.
+      if (cls != detail::kMultibyte) ++pos;
+      if (c != ' ' && c != '\n' && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ++tokens;
+      continue;
     }
-    if (end == std::string_view::npos) break;
-    std::string_view word = text.substr(begin, end - begin);
-    size_t length = utf8_length(word);
-    tokens += has_digit(word) ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
-    pos = end;
+    // The word, its length in code points and whether it holds a digit, in
+    // one pass for the common all-ASCII word.
+    bool digit = is_digit(c), ascii = cls == detail::kWordByte;
+    while (pos < text.size()) {
+      const char d = text[pos];
+      const uint8_t next = detail::byte_class(text, pos);
+      if (next == detail::kWordByte) {
+        digit |= is_digit(d);
+        ++pos;
+      } else if (next == detail::kSeparator && is_digit(text[pos - 1]) && pos + 1 < text.size() &&
+                 is_digit(text[pos + 1])) {
+        pos += 2;
+        digit = true;
+      } else if (next == detail::kMultibyte) {
+        size_t at = pos;
+        if (!take_word_char(text, pos)) {
+          pos = at;
+          break;
+        }
+        ascii = false;
+      } else {
+        break;
+      }
+    }
+    size_t length = ascii ? pos - begin : utf8_length(text.substr(begin, pos - begin));
+    tokens += digit ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
   }
   return tokens;
 }

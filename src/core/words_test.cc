@@ -113,5 +113,40 @@ TEST(Words, ScannerAgreesWithTheDefinitionOnRandomText) {
   }
 }
 
+// The definition: every word costs 1 + (code points - 1) / 8 tokens, or
+// / 4 when it holds a digit; every other code point but a space or a line
+// break costs one.
+size_t reference_token_count(std::string_view text) {
+  size_t tokens = 0, previous_end = 0;
+  auto gap = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      auto c = static_cast<unsigned char>(text[i]);
+      if (c != ' ' && c != '\n' && (c & 0xC0) != 0x80) ++tokens;
+    }
+  };
+  for (auto [b, e] : reference_words(text)) {
+    gap(previous_end, b);
+    std::string_view w = text.substr(b, e - b);
+    size_t length = utf8_length(w);
+    bool digit = w.find_first_of("0123456789") != std::string_view::npos;
+    tokens += digit ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
+    previous_end = e;
+  }
+  gap(previous_end, text.size());
+  return tokens;
+}
+
+TEST(Words, TokenCountAgreesWithTheDefinitionOnRandomText) {
+  std::mt19937 rng(9);
+  const std::vector<std::string> pieces = {
+      "a",        "abcdefghij",   "7",        "12345", ".",    ",",       " ", "\n", "-",
+      "\xC3\xA9", "\xE2\x80\x94", "\xCC\x81", "\xFF",  "\x80", "\xE2\x80"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 14); n > 0; --n) text += pieces[rng() % pieces.size()];
+    ASSERT_EQ(approx_token_count(text), reference_token_count(text)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace groundline::core
