@@ -261,7 +261,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool read_on
   if (!version) return make_error(path + ": not a groundline knowledge base");
   if (*version != std::to_string(kSchemaVersion))
     return make_error(path + ": knowledge base schema version " + *version + " is not supported (expected " +
-                      std::to_string(kSchemaVersion) + ")");
+                      std::to_string(kSchemaVersion) + "); ingest the documents again into a new file");
   return store;
 }
 

@@ -310,6 +310,51 @@ TEST_F(StoreTest, OpeningAForeignFileFailsClearly) {
   EXPECT_NE(store.message().find("not a groundline knowledge base"), std::string::npos);
 }
 
+// A chunk whose text is the slice of its version's lines that its offsets
+// name is stored once, in the version; any other text is stored as it is.
+// Offsets that point past the lines (a damaged file) give an error.
+TEST_F(StoreTest, ChunkTextIsKeptOnceWhenItIsASliceOfTheLines) {
+  auto d = doc("a.md", "h1", {"# Refunds", "", "Annual plans are refunded within 30 days."});
+  Chunk slice = chunk(1, 3, "Refunds\n\nAnnual plans");
+  slice.text_begin = 2;
+  slice.text_end = slice.text_begin + slice.text.size();
+  Chunk own = chunk(3, 3, "a text of its own");
+  own.text_begin = 0;
+  own.text_end = 5;
+  save(d, {slice, own});
+  auto id = store_->document("a.md")->id;
+  auto records = store_->chunks_of(id);
+  ASSERT_TRUE(records.ok()) << records.message();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].chunk.text, "Refunds\n\nAnnual plans");
+  EXPECT_EQ((*records)[1].chunk.text, "a text of its own");
+  auto stored = store_->connection().prepare("SELECT text IS NULL FROM chunks ORDER BY id");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_TRUE(stored->step());
+  EXPECT_EQ(stored->column_int(0), 1);
+  ASSERT_TRUE(stored->step());
+  EXPECT_EQ(stored->column_int(0), 0);
+  EXPECT_EQ(ids_with("annual").size(), 1u);
+
+  ASSERT_TRUE(store_->connection().exec("UPDATE chunks SET text_end = 100000 WHERE text IS NULL").ok());
+  auto damaged = store_->chunks_of(id);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.message().find("shorter than the range"), std::string::npos) << damaged.message();
+}
+
+TEST_F(StoreTest, AnOlderSchemaIsRefusedWithWhatToDo) {
+  auto path = (dir_ / "old.db").string();
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->set_meta("schema_version", "2").ok());
+  }
+  auto store = Store::open(path, true);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.message().find("schema version 2 is not supported"), std::string::npos) << store.message();
+  EXPECT_NE(store.message().find("ingest the documents again"), std::string::npos);
+}
+
 TEST_F(StoreTest, OpeningGarbageFailsWithoutCrashing) {
   auto path = (dir_ / "garbage.db").string();
   FILE* f = fopen(path.c_str(), "wb");
