@@ -1,0 +1,245 @@
+#include "llm/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace groundline::llm {
+
+namespace {
+
+float half_to_float(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+  uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | (exponent << 23) | ((mantissa & 0x3FF) << 13);
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000 | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// Row `row` of a weight, as floats.
+void read_row(const Weight& w, int64_t row, float* out) {
+  const auto columns = static_cast<size_t>(w.columns);
+  switch (w.tensor->type) {
+    case TensorType::kF32:
+      std::memcpy(out, w.tensor->data + static_cast<size_t>(row) * columns * 4, columns * 4);
+      return;
+    case TensorType::kF16: {
+      const uint8_t* at = w.tensor->data + static_cast<size_t>(row) * columns * 2;
+      for (size_t c = 0; c < columns; ++c) {
+        uint16_t h;
+        std::memcpy(&h, at + 2 * c, 2);
+        out[c] = half_to_float(h);
+      }
+      return;
+    }
+    default:
+      return;  // refused at load
+  }
+}
+
+// out[r] = sum over c of W[r][c] * x[c].
+void matmul(const Weight& w, const float* x, float* out) {
+  std::vector<float> row(static_cast<size_t>(w.columns));
+  for (int64_t r = 0; r < w.rows; ++r) {
+    read_row(w, r, row.data());
+    float sum = 0;
+    for (int64_t c = 0; c < w.columns; ++c) sum += row[static_cast<size_t>(c)] * x[c];
+    out[r] = sum;
+  }
+}
+
+void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n) {
+  double squares = 0;
+  for (int i = 0; i < n; ++i) squares += static_cast<double>(x[i]) * x[i];
+  float scale = 1.0f / std::sqrt(static_cast<float>(squares / n) + epsilon);
+  std::vector<float> weight(static_cast<size_t>(n));
+  read_row(w, 0, weight.data());
+  for (int i = 0; i < n; ++i) out[i] = x[i] * scale * weight[static_cast<size_t>(i)];
+}
+
+// Rotates consecutive pairs of each head's first `rope_dim` values by
+// position-dependent angles (the ordering Llama GGUF files are written for).
+void rope(float* v, int heads, int head_dim, int rope_dim, int position, float base) {
+  for (int h = 0; h < heads; ++h) {
+    float* head = v + h * head_dim;
+    for (int i = 0; i < rope_dim; i += 2) {
+      float theta = static_cast<float>(position) * std::pow(base, -static_cast<float>(i) / rope_dim);
+      float c = std::cos(theta), s = std::sin(theta);
+      float a = head[i], b = head[i + 1];
+      head[i] = a * c - b * s;
+      head[i + 1] = a * s + b * c;
+    }
+  }
+}
+
+}  // namespace
+
+KvCache::KvCache(const ModelShape& shape, int capacity)
+    : capacity_(capacity),
+      width_(shape.kv_heads * shape.head_dim),
+      keys_(static_cast<size_t>(shape.layers) * static_cast<size_t>(capacity) * static_cast<size_t>(width_)),
+      values_(keys_.size()) {}
+
+Result<Model> Model::load(const GgufFile& file) {
+  GL_ASSIGN_OR_RETURN(auto architecture, file.get_string("general.architecture"));
+  if (architecture != "llama") return make_error("architecture '" + architecture + "' is not supported yet");
+  Model m;
+  auto& s = m.shape_;
+  auto get = [&](const std::string& key) -> Result<int> {
+    GL_ASSIGN_OR_RETURN(uint64_t v, file.get_uint("llama." + key));
+    if (v == 0 || v > (1u << 24)) return make_error("llama." + key + " is out of range");
+    return static_cast<int>(v);
+  };
+  GL_ASSIGN_OR_RETURN(s.embedding, get("embedding_length"));
+  GL_ASSIGN_OR_RETURN(s.layers, get("block_count"));
+  GL_ASSIGN_OR_RETURN(s.heads, get("attention.head_count"));
+  s.kv_heads = s.heads;
+  if (file.find("llama.attention.head_count_kv")) {
+    GL_ASSIGN_OR_RETURN(s.kv_heads, get("attention.head_count_kv"));
+  }
+  GL_ASSIGN_OR_RETURN(s.feed_forward, get("feed_forward_length"));
+  GL_ASSIGN_OR_RETURN(s.context, get("context_length"));
+  if (s.embedding % s.heads != 0 || s.heads % s.kv_heads != 0) return make_error("head counts do not divide");
+  s.head_dim = s.embedding / s.heads;
+  s.rope_dim = s.head_dim;
+  if (file.find("llama.rope.dimension_count")) {
+    GL_ASSIGN_OR_RETURN(s.rope_dim, get("rope.dimension_count"));
+  }
+  if (s.rope_dim > s.head_dim || s.rope_dim % 2 != 0)
+    return make_error("llama.rope.dimension_count is out of range");
+  if (file.find("llama.attention.layer_norm_rms_epsilon")) {
+    GL_ASSIGN_OR_RETURN(double eps, file.get_float("llama.attention.layer_norm_rms_epsilon"));
+    s.rms_epsilon = static_cast<float>(eps);
+  }
+  if (file.find("llama.rope.freq_base")) {
+    GL_ASSIGN_OR_RETURN(double base, file.get_float("llama.rope.freq_base"));
+    s.rope_base = static_cast<float>(base);
+  }
+  auto weight = [&](const std::string& name, int64_t rows, int64_t columns) -> Result<Weight> {
+    const TensorInfo* t = file.tensor(name);
+    if (!t) return make_error("tensor '" + name + "' is missing");
+    uint64_t want_rows = static_cast<uint64_t>(rows), want_columns = static_cast<uint64_t>(columns);
+    bool matches = t->dims[0] == want_columns &&
+                   (t->dims.size() == 1 ? rows == 1 : t->dims[1] == want_rows) && t->dims.size() <= 2;
+    if (!matches) return make_error("tensor '" + name + "' does not have the model's shape");
+    if (t->type != TensorType::kF32 && t->type != TensorType::kF16)
+      return make_error(std::string("tensor '") + name + "' is " +
+                        layout_of(static_cast<uint32_t>(t->type))->name +
+                        ", which this engine does not run yet");
+    return Weight{t, rows, columns};
+  };
+  const TensorInfo* embedding = file.tensor("token_embd.weight");
+  if (!embedding || embedding->dims.size() != 2) return make_error("tensor 'token_embd.weight' is missing");
+  s.vocabulary = static_cast<int>(embedding->dims[1]);
+  const int kv_width = s.kv_heads * s.head_dim;
+  GL_ASSIGN_OR_RETURN(m.embedding_, weight("token_embd.weight", s.vocabulary, s.embedding));
+  GL_ASSIGN_OR_RETURN(m.output_norm_, weight("output_norm.weight", 1, s.embedding));
+  if (file.tensor("output.weight")) {
+    GL_ASSIGN_OR_RETURN(m.output_, weight("output.weight", s.vocabulary, s.embedding));
+  } else {
+    m.output_ = m.embedding_;  // tied
+  }
+  for (int i = 0; i < s.layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    Layer l;
+    GL_ASSIGN_OR_RETURN(l.attention_norm, weight(p + "attn_norm.weight", 1, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.q, weight(p + "attn_q.weight", s.embedding, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.k, weight(p + "attn_k.weight", kv_width, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.v, weight(p + "attn_v.weight", kv_width, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.output, weight(p + "attn_output.weight", s.embedding, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.ffn_norm, weight(p + "ffn_norm.weight", 1, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.gate, weight(p + "ffn_gate.weight", s.feed_forward, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.up, weight(p + "ffn_up.weight", s.feed_forward, s.embedding));
+    GL_ASSIGN_OR_RETURN(l.down, weight(p + "ffn_down.weight", s.embedding, s.feed_forward));
+    m.layers_.push_back(l);
+  }
+  return m;
+}
+
+void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
+  const auto& s = shape_;
+  const int position = cache.size_;
+  const int group = s.heads / s.kv_heads;
+  const auto n = static_cast<size_t>(s.embedding);
+  x.resize(n);
+  read_row(embedding_, token, x.data());
+  std::vector<float> normed(n), q(n), attention(n), projected(n), scores(static_cast<size_t>(position) + 1);
+  std::vector<float> gate(static_cast<size_t>(s.feed_forward)), up(static_cast<size_t>(s.feed_forward));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+  for (int l = 0; l < s.layers; ++l) {
+    const Layer& layer = layers_[static_cast<size_t>(l)];
+    rms_norm(x.data(), layer.attention_norm, s.rms_epsilon, normed.data(), s.embedding);
+    float* key = cache.key(l, position);
+    float* value = cache.value(l, position);
+    matmul(layer.q, normed.data(), q.data());
+    matmul(layer.k, normed.data(), key);
+    matmul(layer.v, normed.data(), value);
+    rope(q.data(), s.heads, s.head_dim, s.rope_dim, position, s.rope_base);
+    rope(key, s.kv_heads, s.head_dim, s.rope_dim, position, s.rope_base);
+    for (int h = 0; h < s.heads; ++h) {
+      const float* qh = q.data() + h * s.head_dim;
+      const int kv = h / group;
+      float highest = -INFINITY;
+      for (int p = 0; p <= position; ++p) {
+        const float* kp = cache.key(l, p) + kv * s.head_dim;
+        float dot = 0;
+        for (int d = 0; d < s.head_dim; ++d) dot += qh[d] * kp[d];
+        scores[static_cast<size_t>(p)] = dot * scale;
+        highest = std::max(highest, scores[static_cast<size_t>(p)]);
+      }
+      float total = 0;
+      for (int p = 0; p <= position; ++p)
+        total += scores[static_cast<size_t>(p)] = std::exp(scores[static_cast<size_t>(p)] - highest);
+      float* out = attention.data() + h * s.head_dim;
+      std::fill(out, out + s.head_dim, 0.0f);
+      for (int p = 0; p <= position; ++p) {
+        const float* vp = cache.value(l, p) + kv * s.head_dim;
+        const float weight = scores[static_cast<size_t>(p)] / total;
+        for (int d = 0; d < s.head_dim; ++d) out[d] += weight * vp[d];
+      }
+    }
+    matmul(layer.output, attention.data(), projected.data());
+    for (size_t i = 0; i < n; ++i) x[i] += projected[i];
+    rms_norm(x.data(), layer.ffn_norm, s.rms_epsilon, normed.data(), s.embedding);
+    matmul(layer.gate, normed.data(), gate.data());
+    matmul(layer.up, normed.data(), up.data());
+    for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    matmul(layer.down, gate.data(), projected.data());
+    for (size_t i = 0; i < n; ++i) x[i] += projected[i];
+  }
+  cache.size_ = position + 1;
+}
+
+Result<std::vector<float>> Model::forward(const std::vector<Token>& tokens, KvCache& cache) const {
+  if (tokens.empty()) return make_error("no tokens to evaluate");
+  if (cache.size() + static_cast<int>(tokens.size()) > cache.capacity())
+    return make_error("the context is full (" + std::to_string(cache.capacity()) + " tokens)");
+  for (Token t : tokens)
+    if (t < 0 || t >= shape_.vocabulary)
+      return make_error("token " + std::to_string(t) + " is outside the vocabulary");
+  std::vector<float> x;
+  for (Token t : tokens) step(t, cache, x);
+  std::vector<float> normed(x.size()), logits(static_cast<size_t>(shape_.vocabulary));
+  rms_norm(x.data(), output_norm_, shape_.rms_epsilon, normed.data(), shape_.embedding);
+  matmul(output_, normed.data(), logits.data());
+  return logits;
+}
+
+}  // namespace groundline::llm

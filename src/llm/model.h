@@ -1,0 +1,71 @@
+// A Llama-architecture transformer evaluated on the CPU from a GGUF file:
+// RMSNorm, rotary position embeddings, grouped-query attention with a KV
+// cache, SwiGLU feed-forward, tied or separate output matrix. Weights stay
+// in the memory map. This first version computes in float from F32 and
+// F16 weights; quantized types and fast kernels come next.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "llm/gguf.h"
+#include "llm/tokenizer.h"
+
+namespace groundline::llm {
+
+struct ModelShape {
+  int embedding = 0, layers = 0, heads = 0, kv_heads = 0, feed_forward = 0, vocabulary = 0;
+  int head_dim = 0, rope_dim = 0, context = 0;
+  float rms_epsilon = 1e-5f, rope_base = 10000.0f;
+};
+
+// A weight matrix or vector in the map: `rows` of `columns` elements.
+struct Weight {
+  const TensorInfo* tensor = nullptr;
+  int64_t rows = 0, columns = 0;
+};
+
+// Keys and values of the positions evaluated so far, per layer.
+class KvCache {
+ public:
+  KvCache(const ModelShape& shape, int capacity);
+  int size() const { return size_; }
+  int capacity() const { return capacity_; }
+  void clear() { size_ = 0; }
+
+ private:
+  friend class Model;
+  float* key(int layer, int position) { return &keys_[offset(layer, position)]; }
+  float* value(int layer, int position) { return &values_[offset(layer, position)]; }
+  size_t offset(int layer, int position) const {
+    return (static_cast<size_t>(layer) * static_cast<size_t>(capacity_) + static_cast<size_t>(position)) *
+           static_cast<size_t>(width_);
+  }
+  int capacity_ = 0, width_ = 0, size_ = 0;
+  std::vector<float> keys_, values_;
+};
+
+class Model {
+ public:
+  // The file must outlive the model.
+  static Result<Model> load(const GgufFile& file);
+
+  const ModelShape& shape() const { return shape_; }
+  // Evaluates `tokens` after the positions already in `cache` and returns
+  // the logits after the last of them.
+  Result<std::vector<float>> forward(const std::vector<Token>& tokens, KvCache& cache) const;
+
+ private:
+  struct Layer {
+    Weight attention_norm, q, k, v, output, ffn_norm, gate, up, down;
+  };
+  void step(Token token, KvCache& cache, std::vector<float>& x) const;
+
+  ModelShape shape_;
+  Weight embedding_, output_norm_, output_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace groundline::llm

@@ -1,0 +1,109 @@
+#include "llm/model.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace groundline::llm {
+namespace {
+
+const std::string kModels = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/";
+
+nlohmann::json reference(const std::string& name) {
+  std::ifstream in(kModels + "reference/" + name + ".json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return nlohmann::json::parse(text.str());
+}
+
+Token argmax(const std::vector<float>& logits) {
+  return static_cast<Token>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+struct Agreement {
+  double cosine = 0, max_difference = 0;
+};
+
+Agreement compare(const std::vector<float>& a, const std::vector<double>& b) {
+  double dot = 0, na = 0, nb = 0, worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    dot += a[i] * b[i];
+    na += static_cast<double>(a[i]) * a[i];
+    nb += b[i] * b[i];
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  }
+  return {dot / std::sqrt(na * nb), worst};
+}
+
+// stories260K is all F32: the logits after each prompt agree with the
+// independent implementation's closely, and the whole greedy
+// continuation (each token fed back one at a time) is the same.
+TEST(Model, Stories260KMatchesTheReferenceLogitsAndGreedyRun) {
+  auto file = GgufFile::open(kModels + "stories260K.gguf");
+  ASSERT_TRUE(file.ok()) << file.message();
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  EXPECT_EQ(model->shape().kv_heads, 4);
+  const auto cases = reference("stories260K")["cases"];
+  ASSERT_EQ(cases.size(), 3u);
+  for (const auto& c : cases) {
+    ASSERT_EQ(c["greedy"].size(), 32u);
+    KvCache cache(model->shape(), 256);
+    auto logits = model->forward(c["tokens"].get<std::vector<Token>>(), cache);
+    ASSERT_TRUE(logits.ok()) << logits.message();
+    auto agreement = compare(*logits, c["last_logits"].get<std::vector<double>>());
+    EXPECT_GT(agreement.cosine, 0.99999) << c["prompt"];
+    // Logits span about -13..18; the reference keeps its KV cache in F16.
+    EXPECT_LT(agreement.max_difference, 0.03) << c["prompt"];
+    std::vector<Token> greedy;
+    for (size_t i = 0; i < c["greedy"].size(); ++i) {
+      Token next = argmax(*logits);
+      greedy.push_back(next);
+      logits = model->forward({next}, cache);
+      ASSERT_TRUE(logits.ok());
+    }
+    EXPECT_EQ(greedy, c["greedy"].get<std::vector<Token>>()) << c["prompt"];
+  }
+}
+
+TEST(Model, F16WeightsAgreeWithTheReferenceByTolerance) {
+  auto file = GgufFile::open(kModels + "tiny256-F16.gguf");
+  ASSERT_TRUE(file.ok()) << file.message();
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  const auto cases = reference("tiny256-F16")["cases"];
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) {
+    KvCache cache(model->shape(), 256);
+    auto logits = model->forward(c["tokens"].get<std::vector<Token>>(), cache);
+    ASSERT_TRUE(logits.ok()) << logits.message();
+    auto expected = c["last_logits"].get<std::vector<double>>();
+    EXPECT_GT(compare(*logits, expected).cosine, 0.999) << c["prompt"];
+    EXPECT_EQ(argmax(*logits), std::max_element(expected.begin(), expected.end()) - expected.begin());
+  }
+}
+
+TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
+  auto quantized = GgufFile::open(kModels + "tiny256-Q8_0.gguf");
+  ASSERT_TRUE(quantized.ok());
+  auto refused = Model::load(*quantized);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("Q8_0, which this engine does not run yet"), std::string::npos)
+      << refused.message();
+
+  auto file = GgufFile::open(kModels + "stories260K.gguf");
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok());
+  KvCache cache(model->shape(), 4);
+  EXPECT_FALSE(model->forward({}, cache).ok());
+  EXPECT_NE(model->forward({1, 99999}, cache).message().find("outside the vocabulary"), std::string::npos);
+  EXPECT_NE(model->forward({1, 2, 3, 4, 5}, cache).message().find("context is full"), std::string::npos);
+  EXPECT_EQ(cache.size(), 0);
+}
+
+}  // namespace
+}  // namespace groundline::llm
