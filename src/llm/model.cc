@@ -4,54 +4,18 @@
 #include <cmath>
 #include <cstring>
 
+#include "llm/quant.h"
+
 namespace groundline::llm {
 
 namespace {
 
-float half_to_float(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {  // subnormal: normalise
-      exponent = 127 - 15 + 1;
-      while (!(mantissa & 0x400)) {
-        mantissa <<= 1;
-        --exponent;
-      }
-      bits = sign | (exponent << 23) | ((mantissa & 0x3FF) << 13);
-    }
-  } else if (exponent == 31) {
-    bits = sign | 0x7F800000 | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
 // Row `row` of a weight, as floats.
 void read_row(const Weight& w, int64_t row, float* out) {
-  const auto columns = static_cast<size_t>(w.columns);
-  switch (w.tensor->type) {
-    case TensorType::kF32:
-      std::memcpy(out, w.tensor->data + static_cast<size_t>(row) * columns * 4, columns * 4);
-      return;
-    case TensorType::kF16: {
-      const uint8_t* at = w.tensor->data + static_cast<size_t>(row) * columns * 2;
-      for (size_t c = 0; c < columns; ++c) {
-        uint16_t h;
-        std::memcpy(&h, at + 2 * c, 2);
-        out[c] = half_to_float(h);
-      }
-      return;
-    }
-    default:
-      return;  // refused at load
-  }
+  auto layout = layout_of(static_cast<uint32_t>(w.tensor->type));
+  const size_t row_bytes = static_cast<size_t>(w.columns) / layout->block_elements * layout->block_bytes;
+  dequantize(w.tensor->type, w.tensor->data + static_cast<size_t>(row) * row_bytes, out,
+             static_cast<size_t>(w.columns));
 }
 
 // out[r] = sum over c of W[r][c] * x[c].
@@ -139,10 +103,6 @@ Result<Model> Model::load(const GgufFile& file) {
     bool matches = t->dims[0] == want_columns &&
                    (t->dims.size() == 1 ? rows == 1 : t->dims[1] == want_rows) && t->dims.size() <= 2;
     if (!matches) return make_error("tensor '" + name + "' does not have the model's shape");
-    if (t->type != TensorType::kF32 && t->type != TensorType::kF16)
-      return make_error(std::string("tensor '") + name + "' is " +
-                        layout_of(static_cast<uint32_t>(t->type))->name +
-                        ", which this engine does not run yet");
     return Weight{t, rows, columns};
   };
   const TensorInfo* embedding = file.tensor("token_embd.weight");

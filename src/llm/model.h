@@ -1,8 +1,8 @@
 // A Llama-architecture transformer evaluated on the CPU from a GGUF file:
 // RMSNorm, rotary position embeddings, grouped-query attention with a KV
 // cache, SwiGLU feed-forward, tied or separate output matrix. Weights stay
-// in the memory map. This first version computes in float from F32 and
-// F16 weights; quantized types and fast kernels come next.
+// in the memory map, in any type of quant.h, and are turned into floats a
+// row at a time (the scalar reference path; fast kernels come next).
 #pragma once
 
 #include <cstdint>

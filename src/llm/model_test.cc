@@ -70,29 +70,46 @@ TEST(Model, Stories260KMatchesTheReferenceLogitsAndGreedyRun) {
   }
 }
 
-TEST(Model, F16WeightsAgreeWithTheReferenceByTolerance) {
-  auto file = GgufFile::open(kModels + "tiny256-F16.gguf");
+// Random-weight models in every weight type. The reference multiplies with
+// activations rounded to 8 bits, this engine in float, so logits agree by
+// tolerance, and the top token wherever the reference's top two are apart.
+class EveryWeightType : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryWeightType, AgreesWithTheReferenceLogits) {
+  const std::string name = "tiny256-" + GetParam();
+  auto file = GgufFile::open(kModels + name + ".gguf");
   ASSERT_TRUE(file.ok()) << file.message();
   auto model = Model::load(*file);
   ASSERT_TRUE(model.ok()) << model.message();
-  const auto cases = reference("tiny256-F16")["cases"];
+  const auto cases = reference(name)["cases"];
   ASSERT_FALSE(cases.empty());
   for (const auto& c : cases) {
     KvCache cache(model->shape(), 256);
     auto logits = model->forward(c["tokens"].get<std::vector<Token>>(), cache);
     ASSERT_TRUE(logits.ok()) << logits.message();
     auto expected = c["last_logits"].get<std::vector<double>>();
-    EXPECT_GT(compare(*logits, expected).cosine, 0.999) << c["prompt"];
-    EXPECT_EQ(argmax(*logits), std::max_element(expected.begin(), expected.end()) - expected.begin());
+    auto agreement = compare(*logits, expected);
+    EXPECT_GT(agreement.cosine, 0.995) << name << " " << c["prompt"];
+    std::vector<double> sorted = expected;
+    std::sort(sorted.rbegin(), sorted.rend());
+    if (sorted[0] - sorted[1] > 0.1) {
+      EXPECT_EQ(argmax(*logits), std::max_element(expected.begin(), expected.end()) - expected.begin())
+          << name;
+    }
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(Tiny256, EveryWeightType,
+                         ::testing::Values("F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_M",
+                                           "Q4_K_M", "Q5_K_M", "Q6_K"));
+
 TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
-  auto quantized = GgufFile::open(kModels + "tiny256-Q8_0.gguf");
-  ASSERT_TRUE(quantized.ok());
-  auto refused = Model::load(*quantized);
+  auto other =
+      GgufFile::open(std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/tokenizer-tests/ggml-vocab-gpt-2.gguf");
+  ASSERT_TRUE(other.ok());
+  auto refused = Model::load(*other);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.message().find("Q8_0, which this engine does not run yet"), std::string::npos)
+  EXPECT_NE(refused.message().find("architecture 'gpt2' is not supported yet"), std::string::npos)
       << refused.message();
 
   auto file = GgufFile::open(kModels + "stories260K.gguf");
