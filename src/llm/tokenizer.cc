@@ -1,6 +1,12 @@
 #include "llm/tokenizer.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <queue>
 
 namespace groundline::llm {
@@ -17,6 +23,19 @@ size_t utf8_char_length(unsigned char lead) {
   return 1;  // a stray byte is a piece of its own
 }
 
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   out.reserve(text.size());
@@ -29,19 +48,131 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   return out;
 }
 
+// Byte-level BPE writes each byte as a printable character: printable
+// Latin-1 bytes stand for themselves, the others for 256 and up in order.
+struct ByteCharacters {
+  std::string of_byte[256];
+  std::map<std::string, uint8_t> to_byte;
+  ByteCharacters() {
+    uint32_t next = 256;
+    for (uint32_t b = 0; b < 256; ++b) {
+      bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+      append_utf8(of_byte[b], printable ? b : next++);
+      to_byte[of_byte[b]] = static_cast<uint8_t>(b);
+    }
+  }
+};
+
+const ByteCharacters& byte_characters() {
+  static const ByteCharacters table;
+  return table;
+}
+
+// The pre-tokenizer expressions of each `tokenizer.ggml.pre` name.
+const char* const kGpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+const char* const kLlama3 =
+    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const char* const kQwen2 =
+    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const char* const kCjk = "[\\x{4E00}-\\x{9FA5}\\x{0800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+";
+
+Result<std::vector<std::string>> pre_tokenizer(const std::string& name) {
+  if (name == "default" || name == "gpt-2" || name == "gpt2" || name == "mpt" || name == "olmo")
+    return std::vector<std::string>{kGpt2};
+  if (name == "llama3" || name == "llama-bpe" || name == "llama-v3" || name == "dbrx" || name == "smaug-bpe")
+    return std::vector<std::string>{kLlama3};
+  if (name == "qwen2") return std::vector<std::string>{kQwen2};
+  if (name == "starcoder" || name == "refact" || name == "smollm" || name == "command-r")
+    return std::vector<std::string>{"\\p{N}", kGpt2};
+  if (name == "falcon")
+    return std::vector<std::string>{"[\\p{P}\\$\\+<=>\\^~\\|`]+", kGpt2, "[0-9][0-9][0-9]"};
+  if (name == "deepseek-coder")
+    return std::vector<std::string>{"[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", kCjk, "\\p{N}"};
+  if (name == "deepseek-llm")
+    return std::vector<std::string>{
+        "[\\r\\n]",
+        "\\s?[A-Za-z\\x{B5}\\x{C0}-\\x{D6}\\x{D8}-\\x{F6}\\x{F8}-\\x{1BA}\\x{1BC}-\\x{1BF}\\x{1C4}-\\x{293}"
+        "\\x{295}-\\x{2AF}\\x{370}-\\x{373}\\x{376}\\x{377}\\x{37B}-\\x{37D}\\x{37F}\\x{386}\\x{388}-\\x{38A}"
+        "\\x{38C}\\x{38E}-\\x{3A1}\\x{3A3}-\\x{3F5}\\x{3F7}-\\x{481}\\x{48A}-\\x{52F}\\x{531}-\\x{556}"
+        "\\x{10A0}-\\x{10C5}\\x{13A0}-\\x{13F5}\\x{13F8}-\\x{13FD}\\x{1C90}-\\x{1CBA}\\x{1CBD}-\\x{1CBF}"
+        "\\x{1D00}-\\x{1D2B}\\x{1D6B}-\\x{1D77}\\x{1D79}-\\x{1D9A}\\x{1E00}-\\x{1F15}\\x{1F18}-\\x{1F1D}"
+        "\\x{1F20}-\\x{1F45}\\x{1F48}-\\x{1F4D}\\x{1F50}-\\x{1F57}\\x{1F59}\\x{1F5B}\\x{1F5D}\\x{1F5F}-\\x{"
+        "1F7D}"
+        "\\x{1F80}-\\x{1FB4}\\x{1FB6}-\\x{1FBC}\\x{1FBE}\\x{1FC2}-\\x{1FC4}\\x{1FC6}-\\x{1FCC}\\x{1FD0}-\\x{"
+        "1FD3}"
+        "\\x{1FD6}-\\x{1FDB}\\x{1FE0}-\\x{1FEC}\\x{1FF2}-\\x{1FF4}\\x{1FF6}-\\x{1FFC}\\x{2102}\\x{2107}"
+        "\\x{210A}-\\x{2113}\\x{2115}\\x{2119}-\\x{211D}\\x{2124}\\x{2126}\\x{2128}\\x{212A}-\\x{212D}"
+        "\\x{212F}-\\x{2134}\\x{2139}\\x{213C}-\\x{213F}\\x{2145}-\\x{2149}\\x{214E}\\x{2183}\\x{2184}"
+        "\\x{2C00}-\\x{2C7B}\\x{2C7E}-\\x{2CE4}\\x{2CEB}-\\x{2CEE}\\x{2CF2}\\x{2CF3}\\x{A640}-\\x{A66D}"
+        "\\x{A680}-\\x{A69B}\\x{A722}-\\x{A76F}\\x{A771}-\\x{A787}\\x{A78B}-\\x{A78E}\\x{AB70}-\\x{ABBF}"
+        "\\x{FB00}-\\x{FB06}\\x{FB13}-\\x{FB17}\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A}\\x{10400}-\\x{1044F}"
+        "\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{"
+        "118DF}"
+        "\\x{1E900}-\\x{1E943}]+",
+        "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+",
+        "\\s+$",
+        kCjk,
+        "\\p{N}+"};
+  return make_error("pre-tokenizer '" + name + "' is not supported");
+}
+
 }  // namespace
+
+Tokenizer::~Tokenizer() {
+  free_expressions();
+}
+
+Tokenizer::Tokenizer(Tokenizer&& other) noexcept {
+  *this = std::move(other);
+}
+
+Tokenizer& Tokenizer::operator=(Tokenizer&& other) noexcept {
+  if (this == &other) return *this;
+  free_expressions();
+  kind_ = other.kind_;
+  tokens_ = std::move(other.tokens_);
+  scores_ = std::move(other.scores_);
+  types_ = std::move(other.types_);
+  ids_ = std::move(other.ids_);
+  std::copy(std::begin(other.byte_tokens_), std::end(other.byte_tokens_), std::begin(byte_tokens_));
+  bos_ = other.bos_;
+  eos_ = other.eos_;
+  unknown_ = other.unknown_;
+  add_space_prefix_ = other.add_space_prefix_;
+  user_defined_ = std::move(other.user_defined_);
+  merge_ranks_ = std::move(other.merge_ranks_);
+  expressions_ = std::move(other.expressions_);
+  other.expressions_.clear();
+  ignore_merges_ = other.ignore_merges_;
+  return *this;
+}
+
+void Tokenizer::free_expressions() {
+  for (auto* code : expressions_) pcre2_code_free(code);
+  expressions_.clear();
+}
 
 Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   GL_ASSIGN_OR_RETURN(auto model, file.get_string("tokenizer.ggml.model"));
-  if (model != "llama")
-    return make_error("tokenizer model '" + model + "' is not supported yet (only llama)");
   Tokenizer t;
+  if (model == "llama")
+    t.kind_ = Kind::kSentencePiece;
+  else if (model == "gpt2")
+    t.kind_ = Kind::kBytePairs;
+  else
+    return make_error("tokenizer model '" + model + "' is not supported (llama or gpt2)");
   GL_ASSIGN_OR_RETURN(t.tokens_, file.get_strings("tokenizer.ggml.tokens"));
   if (t.tokens_.empty() || t.tokens_.size() > (1u << 24))
     return make_error("tokenizer vocabulary size is absurd");
-  GL_ASSIGN_OR_RETURN(auto scores, file.get_floats("tokenizer.ggml.scores"));
-  if (scores.size() != t.tokens_.size()) return make_error("tokenizer scores do not match the vocabulary");
-  t.scores_.assign(scores.begin(), scores.end());
+  if (t.kind_ == Kind::kSentencePiece) {
+    GL_ASSIGN_OR_RETURN(auto scores, file.get_floats("tokenizer.ggml.scores"));
+    if (scores.size() != t.tokens_.size()) return make_error("tokenizer scores do not match the vocabulary");
+    t.scores_.assign(scores.begin(), scores.end());
+  } else {
+    GL_TRY(t.load_byte_pairs(file));
+  }
   if (file.find("tokenizer.ggml.token_type")) {
     GL_ASSIGN_OR_RETURN(auto types, file.get_ints("tokenizer.ggml.token_type"));
     if (types.size() != t.tokens_.size())
@@ -57,16 +188,75 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   t.bos_ = id_of("tokenizer.ggml.bos_token_id");
   t.eos_ = id_of("tokenizer.ggml.eos_token_id");
   t.unknown_ = id_of("tokenizer.ggml.unknown_token_id");
+  t.add_space_prefix_ = t.kind_ == Kind::kSentencePiece;
   if (const MetaValue* v = file.find("tokenizer.ggml.add_space_prefix"))
     if (auto* b = std::get_if<bool>(&v->value)) t.add_space_prefix_ = *b;
-  for (size_t i = 0; i < t.tokens_.size(); ++i) t.ids_.emplace(t.tokens_[i], static_cast<Token>(i));
+  for (size_t i = 0; i < t.tokens_.size(); ++i) {
+    t.ids_.emplace(t.tokens_[i], static_cast<Token>(i));
+    if (t.types_[i] == kUserDefined && !t.tokens_[i].empty())
+      t.user_defined_.push_back(static_cast<Token>(i));
+  }
+  std::stable_sort(t.user_defined_.begin(), t.user_defined_.end(), [&](Token a, Token b) {
+    return t.tokens_[static_cast<size_t>(a)].size() > t.tokens_[static_cast<size_t>(b)].size();
+  });
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
-    auto it = t.ids_.find(name);
+    auto it = t.ids_.find(t.kind_ == Kind::kSentencePiece ? std::string(name) : byte_characters().of_byte[b]);
     t.byte_tokens_[b] = it == t.ids_.end() ? t.unknown_ : it->second;
   }
   return t;
+}
+
+Status Tokenizer::load_byte_pairs(const GgufFile& file) {
+  GL_ASSIGN_OR_RETURN(auto merges, file.get_strings("tokenizer.ggml.merges"));
+  merge_ranks_.reserve(merges.size());
+  for (size_t i = 0; i < merges.size(); ++i) merge_ranks_.emplace(merges[i], static_cast<int>(i));
+  std::string pre = "default";
+  if (file.find("tokenizer.ggml.pre")) {
+    GL_ASSIGN_OR_RETURN(pre, file.get_string("tokenizer.ggml.pre"));
+  }
+  GL_ASSIGN_OR_RETURN(auto patterns, pre_tokenizer(pre));
+  ignore_merges_ = pre == "llama3" || pre == "llama-bpe" || pre == "llama-v3";
+  for (const auto& pattern : patterns) {
+    int error = 0;
+    PCRE2_SIZE offset = 0;
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY | PCRE2_NO_UTF_CHECK,
+                                     &error, &offset, nullptr);
+    if (!code) return make_error("pre-tokenizer '" + pre + "': bad expression at " + std::to_string(offset));
+    expressions_.push_back(code);
+  }
+  return {};
+}
+
+std::vector<std::string_view> Tokenizer::pre_split(std::string_view text) const {
+  std::vector<std::string_view> pieces{text};
+  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
+      pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
+  for (auto* code : expressions_) {
+    std::vector<std::string_view> next;
+    for (std::string_view piece : pieces) {
+      size_t start = 0;  // matches and the text between them are both pieces
+      for (size_t at = 0; at <= piece.size();) {
+        int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(piece.data()), piece.size(), at,
+                             PCRE2_NO_UTF_CHECK, match.get(), nullptr);
+        if (rc < 0) break;
+        PCRE2_SIZE* range = pcre2_get_ovector_pointer(match.get());
+        if (range[1] == range[0]) {  // an empty match: try from the next character
+          at = range[0] +
+               (range[0] < piece.size() ? utf8_char_length(static_cast<unsigned char>(piece[range[0]])) : 1);
+          continue;
+        }
+        if (range[0] > start) next.push_back(piece.substr(start, range[0] - start));
+        next.push_back(piece.substr(range[0], range[1] - range[0]));
+        start = at = range[1];
+      }
+      if (start < piece.size()) next.push_back(piece.substr(start));
+    }
+    pieces = std::move(next);
+  }
+  return pieces;
 }
 
 void Tokenizer::append_piece(std::string_view piece, std::vector<Token>& out) const {
@@ -74,92 +264,192 @@ void Tokenizer::append_piece(std::string_view piece, std::vector<Token>& out) co
     out.push_back(it->second);
     return;
   }
-  for (unsigned char b : piece)
-    if (byte_tokens_[b] >= 0) out.push_back(byte_tokens_[b]);
+  if (kind_ == Kind::kSentencePiece) {
+    for (unsigned char b : piece)
+      if (byte_tokens_[b] >= 0) out.push_back(byte_tokens_[b]);
+    return;
+  }
+  // A byte-level symbol outside the vocabulary: its characters one by one.
+  for (size_t at = 0; at < piece.size();) {
+    size_t n = std::min(utf8_char_length(static_cast<unsigned char>(piece[at])), piece.size() - at);
+    if (auto it = ids_.find(std::string(piece.substr(at, n))); it != ids_.end()) out.push_back(it->second);
+    at += n;
+  }
 }
 
-std::vector<Token> Tokenizer::encode(std::string_view text, bool add_bos) const {
-  std::vector<Token> out;
-  if (add_bos && bos_ >= 0) out.push_back(bos_);
-  if (text.empty()) return out;
-  const std::string normal =
-      replace_all(add_space_prefix_ ? " " + std::string(text) : std::string(text), " ", kSpace);
+namespace {
 
-  // Symbols: runs of the text, linked in order; merged ones have length 0.
+// Symbols of a piece merged pairwise by priority: the pair with the best
+// priority first (then the leftmost), until no pair may be merged.
+template <class Priority>
+std::vector<std::string_view> merge_symbols(std::string_view text, Priority priority) {
   struct Symbol {
     size_t begin, length;
     int prev, next;
   };
   std::vector<Symbol> symbols;
-  for (size_t at = 0; at < normal.size();) {
-    size_t n = std::min(utf8_char_length(static_cast<unsigned char>(normal[at])), normal.size() - at);
+  for (size_t at = 0; at < text.size();) {
+    size_t n = std::min(utf8_char_length(static_cast<unsigned char>(text[at])), text.size() - at);
     int index = static_cast<int>(symbols.size());
     symbols.push_back({at, n, index - 1, index + 1});
     at += n;
   }
+  if (symbols.empty()) return {};
   symbols.back().next = -1;
-
-  struct Bigram {
+  struct Pair {
     int left, right;
-    float score;
+    double priority;
     size_t length;
-    bool operator<(const Bigram& other) const {  // the highest score first, then the leftmost
-      return score < other.score || (score == other.score && left > other.left);
+    bool operator<(const Pair& other) const {
+      return priority < other.priority || (priority == other.priority && left > other.left);
     }
   };
-  std::priority_queue<Bigram> queue;
+  std::priority_queue<Pair> queue;
   auto try_pair = [&](int left, int right) {
     if (left < 0 || right < 0) return;
-    std::string_view joined(normal.data() + symbols[left].begin,
-                            symbols[left].length + symbols[right].length);
-    auto it = ids_.find(std::string(joined));
-    if (it == ids_.end()) return;
-    queue.push({left, right, scores_[static_cast<size_t>(it->second)], joined.size()});
+    const Symbol& l = symbols[static_cast<size_t>(left)];
+    const Symbol& r = symbols[static_cast<size_t>(right)];
+    double p;
+    if (priority(text.substr(l.begin, l.length), text.substr(r.begin, r.length), p))
+      queue.push({left, right, p, l.length + r.length});
   };
   for (size_t i = 1; i < symbols.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
   while (!queue.empty()) {
-    Bigram b = queue.top();
+    Pair pair = queue.top();
     queue.pop();
-    Symbol& left = symbols[static_cast<size_t>(b.left)];
-    Symbol& right = symbols[static_cast<size_t>(b.right)];
-    if (left.length == 0 || right.length == 0 || left.length + right.length != b.length) continue;  // stale
+    Symbol& left = symbols[static_cast<size_t>(pair.left)];
+    Symbol& right = symbols[static_cast<size_t>(pair.right)];
+    if (left.length == 0 || right.length == 0 || left.length + right.length != pair.length)
+      continue;  // stale
     left.length += right.length;
     right.length = 0;
     left.next = right.next;
-    if (right.next >= 0) symbols[static_cast<size_t>(right.next)].prev = b.left;
-    try_pair(left.prev, b.left);
-    try_pair(b.left, left.next);
+    if (right.next >= 0) symbols[static_cast<size_t>(right.next)].prev = pair.left;
+    try_pair(left.prev, pair.left);
+    try_pair(pair.left, left.next);
   }
+  std::vector<std::string_view> out;
   for (int i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next)
-    append_piece(std::string_view(normal).substr(symbols[static_cast<size_t>(i)].begin,
-                                                 symbols[static_cast<size_t>(i)].length),
-                 out);
+    out.push_back(text.substr(symbols[static_cast<size_t>(i)].begin, symbols[static_cast<size_t>(i)].length));
+  return out;
+}
+
+}  // namespace
+
+void Tokenizer::encode_sentencepiece(std::string_view text, bool at_start, std::vector<Token>& out) const {
+  const std::string normal =
+      replace_all(add_space_prefix_ && at_start ? " " + std::string(text) : std::string(text), " ", kSpace);
+  auto symbols = merge_symbols(normal, [&](std::string_view a, std::string_view b, double& score) {
+    auto it = ids_.find(std::string(a) + std::string(b));
+    if (it == ids_.end()) return false;
+    score = scores_[static_cast<size_t>(it->second)];
+    return true;
+  });
+  for (auto symbol : symbols) append_piece(symbol, out);
+}
+
+void Tokenizer::encode_byte_pairs(std::string_view text, std::vector<Token>& out) const {
+  const auto& characters = byte_characters();
+  for (std::string_view piece : pre_split(text)) {
+    std::string mapped;
+    for (unsigned char b : piece) mapped += characters.of_byte[b];
+    if (ignore_merges_) {
+      if (auto it = ids_.find(mapped); it != ids_.end()) {
+        out.push_back(it->second);
+        continue;
+      }
+    }
+    auto symbols = merge_symbols(mapped, [&](std::string_view a, std::string_view b, double& rank) {
+      std::string key;
+      key.reserve(a.size() + b.size() + 1);
+      key.append(a).append(" ").append(b);
+      auto it = merge_ranks_.find(key);
+      if (it == merge_ranks_.end()) return false;
+      rank = -static_cast<double>(it->second);  // a lower rank merges first
+      return true;
+    });
+    for (auto symbol : symbols) append_piece(symbol, out);
+  }
+}
+
+std::vector<Token> Tokenizer::encode(std::string_view text, bool add_bos) const {
+  std::vector<Token> out;
+  if (add_bos && bos_ >= 0) out.push_back(bos_);
+  // Fragments of text and user-defined tokens, the longest tokens first.
+  struct Fragment {
+    std::string_view text;
+    Token token;  // -1: text to tokenize
+  };
+  std::vector<Fragment> fragments{{text, -1}};
+  for (Token special : user_defined_) {
+    const std::string& s = tokens_[static_cast<size_t>(special)];
+    std::vector<Fragment> next;
+    for (const auto& f : fragments) {
+      if (f.token >= 0) {
+        next.push_back(f);
+        continue;
+      }
+      size_t start = 0;
+      for (size_t at; (at = f.text.find(s, start)) != std::string_view::npos; start = at + s.size()) {
+        if (at > start) next.push_back({f.text.substr(start, at - start), -1});
+        next.push_back({{}, special});
+      }
+      if (start < f.text.size()) next.push_back({f.text.substr(start), -1});
+    }
+    fragments = std::move(next);
+  }
+  for (size_t i = 0; i < fragments.size(); ++i) {
+    const auto& f = fragments[i];
+    if (f.token >= 0)
+      out.push_back(f.token);
+    else if (f.text.empty())
+      continue;
+    else if (kind_ == Kind::kSentencePiece)
+      encode_sentencepiece(f.text, i == 0, out);
+    else
+      encode_byte_pairs(f.text, out);
+  }
   return out;
 }
 
 std::string Tokenizer::piece(Token token) const {
   if (token < 0 || static_cast<size_t>(token) >= tokens_.size()) return {};
   auto index = static_cast<size_t>(token);
+  const std::string& text = tokens_[index];
   switch (types_[index]) {
     case kControl:
     case kUnknown:
     case kUnused:
       return {};
+    case kUserDefined:
+      return text;
     case kByte: {
       unsigned value = 0;
-      if (std::sscanf(tokens_[index].c_str(), "<0x%02X>", &value) == 1)
-        return std::string(1, static_cast<char>(value));
+      if (std::sscanf(text.c_str(), "<0x%02X>", &value) == 1) return std::string(1, static_cast<char>(value));
       return {};
     }
     default:
-      return replace_all(tokens_[index], kSpace, " ");
+      break;
   }
+  if (kind_ == Kind::kSentencePiece) return replace_all(text, kSpace, " ");
+  std::string bytes;  // byte-level: each character stands for a byte
+  const auto& characters = byte_characters();
+  for (size_t at = 0; at < text.size();) {
+    size_t n = std::min(utf8_char_length(static_cast<unsigned char>(text[at])), text.size() - at);
+    auto it = characters.to_byte.find(text.substr(at, n));
+    if (it != characters.to_byte.end())
+      bytes.push_back(static_cast<char>(it->second));
+    else
+      bytes.append(text, at, n);
+    at += n;
+  }
+  return bytes;
 }
 
 std::string Tokenizer::decode(const std::vector<Token>& tokens) const {
   std::string out;
   for (Token t : tokens) out += piece(t);
-  if (add_space_prefix_ && !out.empty() && out[0] == ' ') out.erase(0, 1);
+  if (kind_ == Kind::kSentencePiece && add_space_prefix_ && !out.empty() && out[0] == ' ') out.erase(0, 1);
   return out;
 }
 

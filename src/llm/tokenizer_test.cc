@@ -73,12 +73,26 @@ TEST(Tokenizer, PassesTheLlamaSentencePieceVectors) {
   check_vectors("llama-spm", true);
 }
 
-TEST(Tokenizer, RefusesAVocabularyWithoutScores) {
-  auto file = GgufFile::open(kShared + "tokenizer-tests/ggml-vocab-gpt-2.gguf");
+TEST(Tokenizer, PassesThePhi3SentencePieceVectors) {
+  check_vectors("phi-3", true);
+}
+
+class BytePairVectors : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BytePairVectors, PassEveryVector) {
+  check_vectors(GetParam(), true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vocabularies, BytePairVectors,
+                         ::testing::Values("gpt-2", "mpt", "starcoder", "refact", "falcon", "deepseek-coder",
+                                           "deepseek-llm"));
+
+TEST(Tokenizer, RefusesAnUnknownModelOrPreTokenizer) {
+  auto file = GgufFile::open(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
   ASSERT_TRUE(file.ok());
   auto tokenizer = Tokenizer::from_gguf(*file);
   ASSERT_FALSE(tokenizer.ok());
-  EXPECT_NE(tokenizer.message().find("not supported"), std::string::npos) << tokenizer.message();
+  EXPECT_NE(tokenizer.message().find("'bert' is not supported"), std::string::npos) << tokenizer.message();
 }
 
 }  // namespace
