@@ -185,6 +185,7 @@ void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
     for (size_t i = 0; i < n; ++i) x[i] += projected[i];
   }
   cache.size_ = position + 1;
+  cache.tokens_.push_back(token);
 }
 
 Result<std::vector<float>> Model::forward(const std::vector<Token>& tokens, KvCache& cache) const {

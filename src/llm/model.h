@@ -5,6 +5,7 @@
 // row at a time (the scalar reference path; fast kernels come next).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,7 +34,15 @@ class KvCache {
   KvCache(const ModelShape& shape, int capacity);
   int size() const { return size_; }
   int capacity() const { return capacity_; }
-  void clear() { size_ = 0; }
+  // The tokens whose keys and values are held, in order.
+  const std::vector<Token>& tokens() const { return tokens_; }
+  void clear() { truncate(0); }
+  // Forgets every position from `size` on, so that a prompt sharing the
+  // first `size` tokens is evaluated from there.
+  void truncate(int size) {
+    size_ = std::min(size_, size);
+    tokens_.resize(static_cast<size_t>(size_));
+  }
 
  private:
   friend class Model;
@@ -45,6 +54,7 @@ class KvCache {
   }
   int capacity_ = 0, width_ = 0, size_ = 0;
   std::vector<float> keys_, values_;
+  std::vector<Token> tokens_;
 };
 
 class Model {
