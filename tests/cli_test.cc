@@ -196,6 +196,37 @@ TEST(Cli, UsageErrorsAndMissingKnowledgeBase) {
   EXPECT_NE(run.err.find("bad.yaml"), std::string::npos) << run.err;
 }
 
+// The built-in engine from the command line, on the real (tiny) model in
+// ../shared: greedy text streams to stdout, --json reports the run.
+TEST(Cli, GenerateContinuesAPromptWithAGgufModel) {
+  TempDir dir;
+  const std::string model = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/stories260K.gguf";
+  auto run = groundline({"generate", "--model", model, "Once upon a time", "--max-tokens", "12"}, dir);
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out.rfind(", there was a little girl named Lily.", 0), 0u) << run.out;
+  EXPECT_NE(run.err.find("12 tokens"), std::string::npos) << run.err;
+  auto as_json =
+      groundline({"generate", "--model", model, "Once upon a time", "--stop", "Lily", "--json"}, dir);
+  ASSERT_EQ(as_json.code, 0) << as_json.err;
+  auto j = json::parse(as_json.out);
+  EXPECT_EQ(j["text"], ", there was a little girl named ");
+  EXPECT_EQ(j["stop"], "stop");
+  EXPECT_EQ(j["prompt_tokens"], 5);
+
+  auto missing = groundline({"generate", "--model", dir / "none.gguf", "hi"}, dir);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("none.gguf"), std::string::npos);
+  auto not_gguf = groundline({"generate", "--model", dir.write("x.gguf", "not a model"), "hi"}, dir);
+  EXPECT_EQ(not_gguf.code, 2);
+  EXPECT_NE(not_gguf.err.find("not a GGUF file"), std::string::npos) << not_gguf.err;
+  auto no_template = groundline({"generate", "--model", model, "hi", "--chat"}, dir);
+  EXPECT_EQ(no_template.code, 2);
+  EXPECT_NE(no_template.err.find("--template"), std::string::npos) << no_template.err;
+  auto chatml = groundline(
+      {"generate", "--model", model, "hi", "--chat", "--template", "chatml", "--max-tokens", "3"}, dir);
+  EXPECT_EQ(chatml.code, 0) << chatml.err;
+}
+
 TEST(Cli, InterruptedIngestLeavesTheKnowledgeBaseUnchanged) {
   TempDir dir;
   dir.write("docs/a.md", "# A\n\nfirst\n");
