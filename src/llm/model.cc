@@ -38,19 +38,30 @@ void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n)
   for (int i = 0; i < n; ++i) out[i] = x[i] * scale * weight[static_cast<size_t>(i)];
 }
 
-// Rotates consecutive pairs of each head's first `rope_dim` values by
-// position-dependent angles (the ordering Llama GGUF files are written for).
-void rope(float* v, int heads, int head_dim, int rope_dim, int position, float base) {
+// Rotates pairs of each head's first `rope_dim` values by position-dependent
+// angles: consecutive pairs (the order Llama GGUF files are written for), or
+// for NeoX order value i with value i + rope_dim / 2.
+void rope(float* v, int heads, const ModelShape& s, int position) {
+  const int half = s.rope_dim / 2;
   for (int h = 0; h < heads; ++h) {
-    float* head = v + h * head_dim;
-    for (int i = 0; i < rope_dim; i += 2) {
-      float theta = static_cast<float>(position) * std::pow(base, -static_cast<float>(i) / rope_dim);
-      float c = std::cos(theta), s = std::sin(theta);
-      float a = head[i], b = head[i + 1];
-      head[i] = a * c - b * s;
-      head[i + 1] = a * s + b * c;
+    float* head = v + h * s.head_dim;
+    for (int i = 0; i < half; ++i) {
+      float theta =
+          static_cast<float>(position) * std::pow(s.rope_base, -2.0f * static_cast<float>(i) / s.rope_dim);
+      float c = std::cos(theta), sn = std::sin(theta);
+      float& a = s.neox_rope ? head[i] : head[2 * i];
+      float& b = s.neox_rope ? head[i + half] : head[2 * i + 1];
+      float x = a, y = b;
+      a = x * c - y * sn;
+      b = x * sn + y * c;
     }
   }
+}
+
+void add_bias(const Weight& bias, float* v) {
+  std::vector<float> values(static_cast<size_t>(bias.columns));
+  read_row(bias, 0, values.data());
+  for (size_t i = 0; i < values.size(); ++i) v[i] += values[i];
 }
 
 }  // namespace
@@ -63,19 +74,23 @@ KvCache::KvCache(const ModelShape& shape, int capacity)
 
 Result<Model> Model::load(const GgufFile& file) {
   GL_ASSIGN_OR_RETURN(auto architecture, file.get_string("general.architecture"));
-  if (architecture != "llama") return make_error("architecture '" + architecture + "' is not supported yet");
+  if (architecture != "llama" && architecture != "qwen2")
+    return make_error("architecture '" + architecture + "' is not supported yet (llama or qwen2)");
   Model m;
   auto& s = m.shape_;
+  // Qwen2 rotates the two halves of each head (NeoX order) and adds biases to q, k and v.
+  s.neox_rope = architecture == "qwen2";
+  const std::string prefix = architecture + ".";
   auto get = [&](const std::string& key) -> Result<int> {
-    GL_ASSIGN_OR_RETURN(uint64_t v, file.get_uint("llama." + key));
-    if (v == 0 || v > (1u << 24)) return make_error("llama." + key + " is out of range");
+    GL_ASSIGN_OR_RETURN(uint64_t v, file.get_uint(prefix + key));
+    if (v == 0 || v > (1u << 24)) return make_error(prefix + key + " is out of range");
     return static_cast<int>(v);
   };
   GL_ASSIGN_OR_RETURN(s.embedding, get("embedding_length"));
   GL_ASSIGN_OR_RETURN(s.layers, get("block_count"));
   GL_ASSIGN_OR_RETURN(s.heads, get("attention.head_count"));
   s.kv_heads = s.heads;
-  if (file.find("llama.attention.head_count_kv")) {
+  if (file.find(prefix + "attention.head_count_kv")) {
     GL_ASSIGN_OR_RETURN(s.kv_heads, get("attention.head_count_kv"));
   }
   GL_ASSIGN_OR_RETURN(s.feed_forward, get("feed_forward_length"));
@@ -83,17 +98,17 @@ Result<Model> Model::load(const GgufFile& file) {
   if (s.embedding % s.heads != 0 || s.heads % s.kv_heads != 0) return make_error("head counts do not divide");
   s.head_dim = s.embedding / s.heads;
   s.rope_dim = s.head_dim;
-  if (file.find("llama.rope.dimension_count")) {
+  if (file.find(prefix + "rope.dimension_count")) {
     GL_ASSIGN_OR_RETURN(s.rope_dim, get("rope.dimension_count"));
   }
   if (s.rope_dim > s.head_dim || s.rope_dim % 2 != 0)
-    return make_error("llama.rope.dimension_count is out of range");
-  if (file.find("llama.attention.layer_norm_rms_epsilon")) {
-    GL_ASSIGN_OR_RETURN(double eps, file.get_float("llama.attention.layer_norm_rms_epsilon"));
+    return make_error(prefix + "rope.dimension_count is out of range");
+  if (file.find(prefix + "attention.layer_norm_rms_epsilon")) {
+    GL_ASSIGN_OR_RETURN(double eps, file.get_float(prefix + "attention.layer_norm_rms_epsilon"));
     s.rms_epsilon = static_cast<float>(eps);
   }
-  if (file.find("llama.rope.freq_base")) {
-    GL_ASSIGN_OR_RETURN(double base, file.get_float("llama.rope.freq_base"));
+  if (file.find(prefix + "rope.freq_base")) {
+    GL_ASSIGN_OR_RETURN(double base, file.get_float(prefix + "rope.freq_base"));
     s.rope_base = static_cast<float>(base);
   }
   auto weight = [&](const std::string& name, int64_t rows, int64_t columns) -> Result<Weight> {
@@ -123,6 +138,11 @@ Result<Model> Model::load(const GgufFile& file) {
     GL_ASSIGN_OR_RETURN(l.q, weight(p + "attn_q.weight", s.embedding, s.embedding));
     GL_ASSIGN_OR_RETURN(l.k, weight(p + "attn_k.weight", kv_width, s.embedding));
     GL_ASSIGN_OR_RETURN(l.v, weight(p + "attn_v.weight", kv_width, s.embedding));
+    if (file.tensor(p + "attn_q.bias")) {
+      GL_ASSIGN_OR_RETURN(l.q_bias, weight(p + "attn_q.bias", 1, s.embedding));
+      GL_ASSIGN_OR_RETURN(l.k_bias, weight(p + "attn_k.bias", 1, kv_width));
+      GL_ASSIGN_OR_RETURN(l.v_bias, weight(p + "attn_v.bias", 1, kv_width));
+    }
     GL_ASSIGN_OR_RETURN(l.output, weight(p + "attn_output.weight", s.embedding, s.embedding));
     GL_ASSIGN_OR_RETURN(l.ffn_norm, weight(p + "ffn_norm.weight", 1, s.embedding));
     GL_ASSIGN_OR_RETURN(l.gate, weight(p + "ffn_gate.weight", s.feed_forward, s.embedding));
@@ -151,8 +171,13 @@ void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
     matmul(layer.q, normed.data(), q.data());
     matmul(layer.k, normed.data(), key);
     matmul(layer.v, normed.data(), value);
-    rope(q.data(), s.heads, s.head_dim, s.rope_dim, position, s.rope_base);
-    rope(key, s.kv_heads, s.head_dim, s.rope_dim, position, s.rope_base);
+    if (layer.q_bias.tensor) {
+      add_bias(layer.q_bias, q.data());
+      add_bias(layer.k_bias, key);
+      add_bias(layer.v_bias, value);
+    }
+    rope(q.data(), s.heads, s, position);
+    rope(key, s.kv_heads, s, position);
     for (int h = 0; h < s.heads; ++h) {
       const float* qh = q.data() + h * s.head_dim;
       const int kv = h / group;

@@ -1,4 +1,5 @@
-// A Llama-architecture transformer evaluated on the CPU from a GGUF file:
+// A Llama-architecture transformer (`llama`, and `qwen2` with its q/k/v
+// biases and NeoX-order rotary embeddings) evaluated on the CPU from a GGUF file:
 // RMSNorm, rotary position embeddings, grouped-query attention with a KV
 // cache, SwiGLU feed-forward, tied or separate output matrix. Weights stay
 // in the memory map, in any type of quant.h, and are turned into floats a
@@ -20,6 +21,7 @@ struct ModelShape {
   int embedding = 0, layers = 0, heads = 0, kv_heads = 0, feed_forward = 0, vocabulary = 0;
   int head_dim = 0, rope_dim = 0, context = 0;
   float rms_epsilon = 1e-5f, rope_base = 10000.0f;
+  bool neox_rope = false;  // rotate each head's halves rather than its consecutive pairs
 };
 
 // A weight matrix or vector in the map: `rows` of `columns` elements.
@@ -70,6 +72,7 @@ class Model {
  private:
   struct Layer {
     Weight attention_norm, q, k, v, output, ffn_norm, gate, up, down;
+    Weight q_bias, k_bias, v_bias;  // qwen2
   };
   void step(Token token, KvCache& cache, std::vector<float>& x) const;
 

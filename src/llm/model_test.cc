@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "llm/gguf_writer.h"
+
 namespace groundline::llm {
 namespace {
 
@@ -102,6 +104,77 @@ TEST_P(EveryWeightType, AgreesWithTheReferenceLogits) {
 INSTANTIATE_TEST_SUITE_P(Tiny256, EveryWeightType,
                          ::testing::Values("F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_M",
                                            "Q4_K_M", "Q5_K_M", "Q6_K"));
+
+// Llama GGUF files store each head's query and key rows interleaved so
+// that consecutive pairs rotate; Qwen2 files keep the original order and
+// rotate each head's halves (NeoX). So stories260K rewritten as a qwen2
+// file, with its q/k rows put back in the original order and zero biases,
+// must compute the same logits: a check of the NeoX rotation and the qwen2
+// path against the reference-tested llama path.
+std::string as_qwen2(const GgufFile& llama, const ModelShape& shape, float v_bias) {
+  GgufWriter out;
+  for (const auto& [key, value] : llama.metadata())
+    out.set(key.starts_with("llama.") ? "qwen2." + key.substr(6) : key, value);
+  out.set("general.architecture", MetaValue{std::string("qwen2")});
+  const size_t row_bytes = static_cast<size_t>(shape.embedding) * 4, hd = static_cast<size_t>(shape.head_dim);
+  for (const auto& t : llama.tensors()) {
+    std::string bytes(reinterpret_cast<const char*>(t.data), t.bytes);
+    bool rotated = t.name.ends_with("attn_q.weight") || t.name.ends_with("attn_k.weight");
+    if (rotated) {
+      std::string original(bytes.size(), '\0');
+      for (size_t row = 0; row < t.dims[1]; ++row) {
+        size_t head = row / hd, i = row % hd;
+        size_t from = head * hd + (i < hd / 2 ? 2 * i : 2 * (i - hd / 2) + 1);
+        original.replace(row * row_bytes, row_bytes, bytes, from * row_bytes, row_bytes);
+      }
+      bytes = original;
+    }
+    EXPECT_TRUE(out.add_tensor(t.name, t.type, t.dims, bytes).ok());
+    if (t.name.ends_with("attn_v.weight")) {
+      std::string prefix = t.name.substr(0, t.name.size() - std::string("attn_v.weight").size());
+      auto zeros = [](size_t n, float value) {
+        std::vector<float> v(n, value);
+        return std::string(reinterpret_cast<const char*>(v.data()), n * 4);
+      };
+      const size_t kv = static_cast<size_t>(shape.kv_heads) * hd;
+      EXPECT_TRUE(out.add_tensor(prefix + "attn_q.bias", TensorType::kF32,
+                                 {static_cast<uint64_t>(shape.embedding)},
+                                 zeros(static_cast<size_t>(shape.embedding), 0))
+                      .ok());
+      EXPECT_TRUE(out.add_tensor(prefix + "attn_k.bias", TensorType::kF32, {kv}, zeros(kv, 0)).ok());
+      EXPECT_TRUE(out.add_tensor(prefix + "attn_v.bias", TensorType::kF32, {kv}, zeros(kv, v_bias)).ok());
+    }
+  }
+  return out.bytes();
+}
+
+TEST(Model, Qwen2LayoutWithNeoxRotationMatchesTheLlamaPath) {
+  auto file = GgufFile::open(kModels + "stories260K.gguf");
+  auto llama = Model::load(*file);
+  ASSERT_TRUE(llama.ok());
+  const std::string bytes = as_qwen2(*file, llama->shape(), 0.0f);
+  auto qwen_file = GgufFile::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ASSERT_TRUE(qwen_file.ok()) << qwen_file.message();
+  auto qwen = Model::load(*qwen_file);
+  ASSERT_TRUE(qwen.ok()) << qwen.message();
+  EXPECT_TRUE(qwen->shape().neox_rope);
+  const std::vector<Token> prompt = {1, 403, 407, 261, 378};
+  KvCache a(llama->shape(), 64), b(qwen->shape(), 64);
+  auto expected = llama->forward(prompt, a);
+  auto got = qwen->forward(prompt, b);
+  ASSERT_TRUE(expected.ok() && got.ok());
+  std::vector<double> reference(expected->begin(), expected->end());
+  auto agreement = compare(*got, reference);
+  EXPECT_GT(agreement.cosine, 0.999999);
+  EXPECT_LT(agreement.max_difference, 1e-3);
+
+  const std::string biased = as_qwen2(*file, llama->shape(), 0.5f);
+  auto biased_file = GgufFile::parse(reinterpret_cast<const uint8_t*>(biased.data()), biased.size());
+  auto with_bias = Model::load(*biased_file);
+  ASSERT_TRUE(with_bias.ok());
+  KvCache c(with_bias->shape(), 64);
+  EXPECT_LT(compare(*with_bias->forward(prompt, c), reference).cosine, 0.9999);  // the bias is applied
+}
 
 TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
   auto other =
