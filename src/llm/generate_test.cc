@@ -41,7 +41,8 @@ TEST_F(Generate, GreedyTextMatchesTheReferenceAndStreamsInOrder) {
   std::ifstream in(kModels + "reference/stories260K.json");
   std::stringstream text;
   text << in.rdbuf();
-  for (const auto& c : nlohmann::json::parse(text.str())["cases"]) {
+  const auto reference = nlohmann::json::parse(text.str());
+  for (const auto& c : reference["cases"]) {
     GenerateOptions options;
     options.max_tokens = static_cast<int>(c["greedy"].size());
     std::string streamed;
