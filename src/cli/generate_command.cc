@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -17,6 +18,7 @@ struct GenerateArgs {
   std::string model, prompt, system, chat_template;
   bool chat = false, json = false;
   int context = 2048;
+  size_t threads = 0;  // 0: one per core
   llm::GenerateOptions options;
 };
 
@@ -52,6 +54,7 @@ int run_generate(GenerateArgs& args) {
   if (!tokenizer.ok()) return fail(args.model + ": " + tokenizer.message());
   auto prompt = prompt_of(args, *file, args.options.stop);
   if (!prompt.ok()) return fail(prompt.message());
+  model->set_threads(args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency()));
   llm::KvCache cache(model->shape(), std::min(args.context, model->shape().context));
   args.options.cancel = &interrupted;
   std::signal(SIGINT, [](int) { interrupted = true; });
@@ -109,6 +112,7 @@ void add_generate_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.5, 5.0));
   cmd->add_option("--seed", s.seed, "Random seed");
   cmd->add_option("--stop", args->options.stop, "Stop before this text (repeatable)");
+  cmd->add_option("--threads", args->threads, "Threads (default: one per core)");
   cmd->add_flag("--json", args->json, "Print one JSON document");
   cmd->callback([args, &exit_code] { exit_code = run_generate(*args); });
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <future>
 
 #include "llm/quant.h"
 
@@ -18,16 +19,19 @@ void read_row(const Weight& w, int64_t row, float* out) {
              static_cast<size_t>(w.columns));
 }
 
-// out[r] = sum over c of W[r][c] * x[c].
-void matmul(const Weight& w, const float* x, float* out) {
+// out[r] = sum over c of W[r][c] * x[c], for rows [first, last).
+void matmul_rows(const Weight& w, const float* x, float* out, int64_t first, int64_t last) {
   std::vector<float> row(static_cast<size_t>(w.columns));
-  for (int64_t r = 0; r < w.rows; ++r) {
+  for (int64_t r = first; r < last; ++r) {
     read_row(w, r, row.data());
     float sum = 0;
     for (int64_t c = 0; c < w.columns; ++c) sum += row[static_cast<size_t>(c)] * x[c];
     out[r] = sum;
   }
 }
+
+// Below this many weights a product is not worth handing to other threads.
+constexpr int64_t kParallelWeights = 1 << 16;
 
 void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n) {
   double squares = 0;
@@ -211,6 +215,21 @@ void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
   }
   cache.size_ = position + 1;
   cache.tokens_.push_back(token);
+}
+
+void Model::set_threads(size_t threads) {
+  pool_ = threads > 1 ? std::make_unique<core::ThreadPool>(threads) : nullptr;
+}
+
+void Model::matmul(const Weight& w, const float* x, float* out) const {
+  if (!pool_ || w.rows * w.columns < kParallelWeights) return matmul_rows(w, x, out, 0, w.rows);
+  const auto parts = static_cast<int64_t>(pool_->size());
+  std::vector<std::future<void>> done;
+  for (int64_t p = 0; p < parts; ++p) {
+    int64_t first = w.rows * p / parts, last = w.rows * (p + 1) / parts;
+    done.push_back(pool_->submit([&w, x, out, first, last] { matmul_rows(w, x, out, first, last); }));
+  }
+  for (auto& d : done) d.get();
 }
 
 Result<std::vector<float>> Model::forward(const std::vector<Token>& tokens, KvCache& cache) const {

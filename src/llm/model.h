@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "core/thread_pool.h"
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
 
@@ -65,8 +67,12 @@ class Model {
   static Result<Model> load(const GgufFile& file);
 
   const ModelShape& shape() const { return shape_; }
+  // Threads for the matrix products (1 by default). Each row is computed
+  // the same way on any thread, so results do not depend on the count.
+  void set_threads(size_t threads);
+  size_t threads() const { return pool_ ? pool_->size() : 1; }
   // Evaluates `tokens` after the positions already in `cache` and returns
-  // the logits after the last of them.
+  // the logits after the last of them. Not for concurrent use.
   Result<std::vector<float>> forward(const std::vector<Token>& tokens, KvCache& cache) const;
 
  private:
@@ -75,10 +81,12 @@ class Model {
     Weight q_bias, k_bias, v_bias;  // qwen2
   };
   void step(Token token, KvCache& cache, std::vector<float>& x) const;
+  void matmul(const Weight& w, const float* x, float* out) const;
 
   ModelShape shape_;
   Weight embedding_, output_norm_, output_;
   std::vector<Layer> layers_;
+  std::unique_ptr<core::ThreadPool> pool_;
 };
 
 }  // namespace groundline::llm

@@ -176,6 +176,25 @@ TEST(Model, Qwen2LayoutWithNeoxRotationMatchesTheLlamaPath) {
   EXPECT_LT(compare(*with_bias->forward(prompt, c), reference).cosine, 0.9999);  // the bias is applied
 }
 
+TEST(Model, LogitsDoNotDependOnTheThreadCount) {
+  auto file = GgufFile::open(kModels + "tiny256-Q4_K_M.gguf");
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  const std::vector<Token> prompt = {1, 403, 407, 261, 378, 300, 310};
+  std::vector<float> single;
+  for (size_t threads : {1, 2, 3}) {
+    model->set_threads(threads);
+    EXPECT_EQ(model->threads(), threads);
+    KvCache cache(model->shape(), 64);
+    auto logits = model->forward(prompt, cache);
+    ASSERT_TRUE(logits.ok());
+    if (threads == 1)
+      single = *logits;
+    else
+      EXPECT_EQ(*logits, single) << threads << " threads";
+  }
+}
+
 TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
   auto other =
       GgufFile::open(std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/tokenizer-tests/ggml-vocab-gpt-2.gguf");
