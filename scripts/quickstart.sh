@@ -12,6 +12,10 @@ gl=build/src/cli/groundline
 kb=acme.db
 example=examples/acme
 
+# A fresh knowledge base each time: the demo one is rebuilt, and one made by
+# an older groundline would be refused.
+rm -f "$kb" "$kb-wal" "$kb-shm"
+
 echo
 echo "== groundline ingest $example/docs --kb $kb"
 $gl ingest "$example/docs" --config "$example/groundline.yaml" --kb "$kb"
