@@ -1,5 +1,6 @@
 // Helpers for tests that need real files: a temporary folder removed at
-// the end of the test, and a minimal but valid PDF built from text lines.
+// the end of the test, reading a whole file, and a minimal but valid PDF
+// built from text lines.
 #pragma once
 
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The bytes of a file ("" when it cannot be read).
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // A one-page PDF with each line drawn in Helvetica, top to bottom.
 inline std::string make_pdf(const std::vector<std::string>& lines) {

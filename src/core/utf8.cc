@@ -172,14 +172,14 @@ std::string_view trim(std::string_view text) {
 
 Result<std::vector<std::string>> normalize_text(std::string_view raw) {
   if (raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
-  std::vector<std::string> lines;
-  if (is_ascii_text(raw)) {  // valid UTF-8 and in NFC as it is
-    for (auto line : split_lines(raw)) lines.push_back(normalize_line(line));
-    return lines;
+  std::string composed;  // ASCII is valid UTF-8 and in NFC as it is
+  if (!is_ascii_text(raw)) {
+    if (auto status = check_utf8(raw); !status.ok()) return status.error();
+    composed = to_nfc(raw);
+    raw = composed;
   }
-  if (auto status = check_utf8(raw); !status.ok()) return status.error();
-  std::string composed = to_nfc(raw);
-  for (auto line : split_lines(composed)) lines.push_back(normalize_line(line));
+  std::vector<std::string> lines;
+  for (auto line : split_lines(raw)) lines.push_back(normalize_line(line));
   return lines;
 }
 

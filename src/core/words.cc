@@ -81,19 +81,27 @@ uint8_t byte_class(std::string_view text, size_t pos) {
 
 }  // namespace
 
+// What extend_word saw of a word: a digit in it, a character beyond ASCII.
+struct WordShape {
+  bool digit = false, multibyte = false;
+};
+
 // The end of the word whose first character ends at `pos`: over word
-// characters and digit separators.
-size_t extend_word(std::string_view text, size_t pos) {
+// characters and digit separators. Notes the word's shape when asked.
+size_t extend_word(std::string_view text, size_t pos, WordShape* shape = nullptr) {
   while (pos < text.size()) {
     uint8_t cls = byte_class(text, pos);
     if (cls == kWordByte) {
+      if (shape && is_digit(text[pos])) shape->digit = true;
       ++pos;
     } else if (cls == kSeparator) {
       if (!(is_digit(text[pos - 1]) && pos + 1 < text.size() && is_digit(text[pos + 1]))) break;
+      if (shape) shape->digit = true;
       pos += 2;
     } else if (cls == kMultibyte) {
       size_t at = pos;
       if (!take_word_char(text, pos)) return at;
+      if (shape) shape->multibyte = true;
     } else {
       break;
     }
@@ -202,32 +210,11 @@ size_t approx_token_count(std::string_view text) {
       if (c != ' ' && c != '\n' && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ++tokens;
       continue;
     }
-    // The word, its length in code points and whether it holds a digit, in
-    // one pass for the common all-ASCII word.
-    bool digit = is_digit(c), ascii = cls == detail::kWordByte;
-    while (pos < text.size()) {
-      const char d = text[pos];
-      const uint8_t next = detail::byte_class(text, pos);
-      if (next == detail::kWordByte) {
-        digit |= is_digit(d);
-        ++pos;
-      } else if (next == detail::kSeparator && is_digit(text[pos - 1]) && pos + 1 < text.size() &&
-                 is_digit(text[pos + 1])) {
-        pos += 2;
-        digit = true;
-      } else if (next == detail::kMultibyte) {
-        size_t at = pos;
-        if (!take_word_char(text, pos)) {
-          pos = at;
-          break;
-        }
-        ascii = false;
-      } else {
-        break;
-      }
-    }
-    size_t length = ascii ? pos - begin : utf8_length(text.substr(begin, pos - begin));
-    tokens += digit ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
+    // The word, its length in code points and whether it holds a digit.
+    detail::WordShape shape{is_digit(c), cls == detail::kMultibyte};
+    pos = detail::extend_word(text, pos, &shape);
+    size_t length = shape.multibyte ? utf8_length(text.substr(begin, pos - begin)) : pos - begin;
+    tokens += shape.digit ? 1 + (length - 1) / 4 : 1 + (length - 1) / 8;
   }
   return tokens;
 }

@@ -304,15 +304,6 @@ void add_markup(const Passage& markup, std::string_view text, int max_tokens, st
 
 }  // namespace
 
-std::string document_text(const ParsedDocument& doc) {
-  std::string text;
-  for (size_t i = 0; i < doc.lines.size(); ++i) {
-    if (i) text.push_back('\n');
-    text += doc.lines[i];
-  }
-  return text;
-}
-
 std::vector<Passage> split_passages(const ParsedDocument& doc, std::string_view text, int max_tokens) {
   const auto offsets = line_offsets(doc);
   std::vector<Passage> passages;
@@ -339,7 +330,7 @@ std::vector<kb::Heading> headings_of(const ParsedDocument& doc) {
 }
 
 std::vector<kb::Chunk> make_chunks(const ParsedDocument& doc, const ChunkOptions& options) {
-  const std::string text = document_text(doc);
+  const std::string text = kb::join_lines(doc.lines);
   auto passages = split_passages(doc, text, options.max_tokens);
   return ChunkBuilder(doc, text, passages, options).build();
 }

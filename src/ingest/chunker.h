@@ -33,11 +33,8 @@ struct Passage {
   int heading_level = 0;  // > 0 for a heading
 };
 
-// A document's lines joined by '\n': what chunk and passage offsets count in.
-std::string document_text(const ParsedDocument& doc);
-
 // The passages of a document in order; none longer than max_tokens.
-// `text` is document_text(doc) and must outlive the passages.
+// `text` is kb::join_lines(doc.lines) and must outlive the passages.
 std::vector<Passage> split_passages(const ParsedDocument& doc, std::string_view text, int max_tokens);
 
 // Headings with their lines and text (markup removed).

@@ -111,8 +111,7 @@ TEST(Chunker, RandomDocumentsKeepEveryPropertyForManySizes) {
     auto chunks = make_chunks(*doc, options);
     SCOPED_TRACE("seed " + std::to_string(seed) + " max " + std::to_string(options.max_tokens));
     std::vector<bool> covered(doc->lines.size() + 1, false);
-    std::string joined;
-    for (size_t l = 0; l < doc->lines.size(); ++l) joined += (l ? "\n" : "") + doc->lines[l];
+    const std::string joined = kb::join_lines(doc->lines);
     for (size_t i = 0; i < chunks.size(); ++i) {
       const auto& c = chunks[i];
       ASSERT_LE(c.text_end, joined.size());
@@ -151,7 +150,7 @@ TEST(Chunker, ProseChunksStartAndEndOnSentenceBoundariesWithConfiguredOverlap) {
     auto chunks = make_chunks(*doc, options);
     ASSERT_GT(chunks.size(), 3u);
     int longest = 0;
-    const std::string doc_text = document_text(*doc);
+    const std::string doc_text = kb::join_lines(doc->lines);
     for (const auto& p : split_passages(*doc, doc_text, options.max_tokens))
       longest = std::max(longest, p.tokens);
     for (size_t i = 0; i < chunks.size(); ++i) {
@@ -191,7 +190,7 @@ TEST(Passages, ListItemsCodeBlocksAndTableRowsAreUnitsOfTheirOwn) {
       "```\nrun(a.b). Not. A. Sentence.\nsecond line\n```\n| Pro | 250 GB |\n");
   ASSERT_TRUE(doc.ok());
   std::vector<std::string> texts;
-  const std::string text = document_text(*doc);
+  const std::string text = kb::join_lines(doc->lines);
   for (const auto& p : split_passages(*doc, text, 300)) texts.emplace_back(p.text);
   EXPECT_EQ(texts, (std::vector<std::string>{
                        "Intro sentence one.", "Intro two.", "- first item without a period\n  continued here",

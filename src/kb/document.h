@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kb/lexical.h"
@@ -46,6 +47,25 @@ struct Chunk {
   std::vector<std::string> codes;  // error codes the chunk mentions
   std::vector<Tag> tags;           // the document's tags and the chunk's own
 };
+
+// A version's text: its lines joined by '\n'. Chunk offsets count in it.
+inline std::string join_lines(const std::vector<std::string>& lines) {
+  size_t size = lines.size();
+  for (const auto& line : lines) size += line.size();
+  std::string out;
+  out.reserve(size);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i) out.push_back('\n');
+    out += lines[i];
+  }
+  return out;
+}
+
+// True when the chunk's text is the slice of `text` its offsets name.
+inline bool is_slice_of(std::string_view text, const Chunk& chunk) {
+  return chunk.text_begin <= chunk.text_end && chunk.text_end <= text.size() &&
+         text.compare(chunk.text_begin, chunk.text_end - chunk.text_begin, chunk.text) == 0;
+}
 
 // One version of a document as ingestion produced it.
 struct DocumentVersion {

@@ -217,11 +217,6 @@ bool count_slice(const std::vector<DocumentWord>& words, size_t begin, size_t en
   return true;
 }
 
-bool is_slice(std::string_view text, const Chunk& chunk) {
-  return chunk.text_begin <= chunk.text_end && chunk.text_end <= text.size() &&
-         text.compare(chunk.text_begin, chunk.text_end - chunk.text_begin, chunk.text) == 0;
-}
-
 // A chunk's terms in order of first appearance (into `out`), and its
 // field lengths. `words` are the document's (empty: none).
 std::array<uint32_t, kFieldCount> count_chunk(const Chunk& chunk, WordTerms& table,
@@ -230,7 +225,7 @@ std::array<uint32_t, kFieldCount> count_chunk(const Chunk& chunk, WordTerms& tab
                                               const std::vector<DocumentWord>& words = {}) {
   out.clear();
   std::array<uint32_t, kFieldCount> lengths{};
-  bool counted = !words.empty() && is_slice(document_text, chunk) &&
+  bool counted = !words.empty() && is_slice_of(document_text, chunk) &&
                  count_slice(words, chunk.text_begin, chunk.text_end, table, out, lengths);
   if (!counted) count_words(chunk.text, kTextField, table, out, lengths);
   count_words(chunk.headings, kHeadingsField, table, out, lengths);
@@ -278,11 +273,6 @@ int32_t TermDictionary::id(std::string_view term) {
 std::string TermDictionary::term(int32_t id) const {
   std::lock_guard lock(table_->mutex);
   return table_->terms.at(static_cast<size_t>(id));
-}
-
-size_t TermDictionary::size() const {
-  std::lock_guard lock(table_->mutex);
-  return table_->terms.size();
 }
 
 namespace {

@@ -53,7 +53,6 @@ class TermDictionary {
   // The term's id, added when new.
   int32_t id(std::string_view term);
   std::string term(int32_t id) const;
-  size_t size() const;
   // Unique among the dictionaries of this process.
   uint64_t serial() const { return serial_; }
 
@@ -115,7 +114,6 @@ class PostingListBuilder {
   void add(const Posting& posting);
   void append(const TermSegment& segment, std::string_view document_bytes, int64_t first_id);
   size_t size() const { return count_; }
-  size_t byte_size() const { return bytes_.size(); }
   // The list as stored: its length, then the postings.
   std::string blob() const;
 

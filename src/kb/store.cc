@@ -6,7 +6,6 @@
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
 
 namespace groundline::kb {
 
@@ -62,15 +61,6 @@ std::string now_utc() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i) out.push_back('\n');
-    out += lines[i];
-  }
-  return out;
 }
 
 std::vector<std::string> split_stored_lines(std::string_view text, int count) {
@@ -375,8 +365,7 @@ PreparedDocument prepare_document(DocumentVersion version, std::vector<Chunk> ch
   for (const auto& c : chunks) {
     auto own = own_tags(c.tags, doc_tags);
     auto& fields = out.chunk_fields.emplace_back();
-    fields.text_is_slice = c.text_begin <= c.text_end && c.text_end <= out.lines.size() &&
-                           out.lines.compare(c.text_begin, c.text_end - c.text_begin, c.text) == 0;
+    fields.text_is_slice = is_slice_of(out.lines, c);
     fields.codes = join_codes(c.codes);
     fields.tags_json = tags_json(own);
     for (const auto& t : own) fields.tag_keys.push_back(tag_key(t.key, t.value));

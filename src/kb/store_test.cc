@@ -342,7 +342,7 @@ TEST_F(StoreTest, ChunkTextIsKeptOnceWhenItIsASliceOfTheLines) {
   EXPECT_NE(damaged.message().find("shorter than the range"), std::string::npos) << damaged.message();
 }
 
-TEST_F(StoreTest, AnOlderSchemaIsRefusedWithWhatToDo) {
+TEST_F(StoreTest, AnOlderSchemaIsRefusedWithAHintToIngestAgain) {
   auto path = (dir_ / "old.db").string();
   {
     auto store = Store::open(path);

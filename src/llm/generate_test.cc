@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
@@ -38,10 +38,7 @@ Model* Generate::model_ = nullptr;
 Tokenizer* Generate::tokenizer_ = nullptr;
 
 TEST_F(Generate, GreedyTextMatchesTheReferenceAndStreamsInOrder) {
-  std::ifstream in(kModels + "reference/stories260K.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto reference = nlohmann::json::parse(text.str());
+  const auto reference = nlohmann::json::parse(testing::read_file(kModels + "reference/stories260K.json"));
   for (const auto& c : reference["cases"]) {
     GenerateOptions options;
     options.max_tokens = static_cast<int>(c["greedy"].size());

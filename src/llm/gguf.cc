@@ -284,76 +284,77 @@ Result<uint64_t> GgufFile::get_uint(const std::string& key) const {
   return wrong(name_, key, "a non-negative integer");
 }
 
+namespace {
+
+// A value read as a number or an integer, whatever width it was stored in.
+std::optional<double> as_number(const MetaValue& v) {
+  if (auto* d = std::get_if<double>(&v.value)) return *d;
+  if (auto* u = std::get_if<uint64_t>(&v.value)) return static_cast<double>(*u);
+  if (auto* i = std::get_if<int64_t>(&v.value)) return static_cast<double>(*i);
+  return std::nullopt;
+}
+
+std::optional<int64_t> as_integer(const MetaValue& v) {
+  if (auto* u = std::get_if<uint64_t>(&v.value)) return static_cast<int64_t>(*u);
+  if (auto* i = std::get_if<int64_t>(&v.value)) return *i;
+  return std::nullopt;
+}
+
+std::optional<std::string> as_string(const MetaValue& v) {
+  if (auto* s = std::get_if<std::string>(&v.value)) return *s;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<double> GgufFile::get_float(const std::string& key) const {
   const MetaValue* v = find(key);
-  if (v) {
-    if (auto* d = std::get_if<double>(&v->value)) return *d;
-    if (auto* u = std::get_if<uint64_t>(&v->value)) return static_cast<double>(*u);
-    if (auto* i = std::get_if<int64_t>(&v->value)) return static_cast<double>(*i);
-  }
+  if (auto number = v ? as_number(*v) : std::nullopt) return *number;
   return wrong(name_, key, "a number");
 }
 
 Result<std::string> GgufFile::get_string(const std::string& key) const {
   const MetaValue* v = find(key);
-  if (v)
-    if (auto* s = std::get_if<std::string>(&v->value)) return *s;
+  if (auto text = v ? as_string(*v) : std::nullopt) return *text;
   return wrong(name_, key, "a string");
 }
 
 namespace {
+
 const MetaArray* array_of(const MetaValue* v) {
   if (!v) return nullptr;
   auto* a = std::get_if<std::shared_ptr<MetaArray>>(&v->value);
   return a ? a->get() : nullptr;
 }
+
+// Every element of an array through `convert`, or an error naming the key.
+template <class T>
+Result<std::vector<T>> array_as(const std::string& file, const std::string& key, const MetaValue* v,
+                                const char* expected, std::optional<T> (*convert)(const MetaValue&)) {
+  const MetaArray* a = array_of(v);
+  if (!a) return wrong(file, key, expected);
+  std::vector<T> out;
+  out.reserve(a->size());
+  for (const auto& e : *a) {
+    auto converted = convert(e);
+    if (!converted) return wrong(file, key, expected);
+    out.push_back(std::move(*converted));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> GgufFile::get_strings(const std::string& key) const {
-  const MetaArray* a = array_of(find(key));
-  if (!a) return wrong(name_, key, "an array of strings");
-  std::vector<std::string> out;
-  out.reserve(a->size());
-  for (const auto& e : *a) {
-    auto* s = std::get_if<std::string>(&e.value);
-    if (!s) return wrong(name_, key, "an array of strings");
-    out.push_back(*s);
-  }
-  return out;
+  return array_as(name_, key, find(key), "an array of strings", as_string);
 }
 
 Result<std::vector<double>> GgufFile::get_floats(const std::string& key) const {
-  const MetaArray* a = array_of(find(key));
-  if (!a) return wrong(name_, key, "an array of numbers");
-  std::vector<double> out;
-  out.reserve(a->size());
-  for (const auto& e : *a) {
-    if (auto* d = std::get_if<double>(&e.value))
-      out.push_back(*d);
-    else if (auto* u = std::get_if<uint64_t>(&e.value))
-      out.push_back(static_cast<double>(*u));
-    else if (auto* i = std::get_if<int64_t>(&e.value))
-      out.push_back(static_cast<double>(*i));
-    else
-      return wrong(name_, key, "an array of numbers");
-  }
-  return out;
+  return array_as(name_, key, find(key), "an array of numbers", as_number);
 }
 
 Result<std::vector<int64_t>> GgufFile::get_ints(const std::string& key) const {
-  const MetaArray* a = array_of(find(key));
-  if (!a) return wrong(name_, key, "an array of integers");
-  std::vector<int64_t> out;
-  out.reserve(a->size());
-  for (const auto& e : *a) {
-    if (auto* u = std::get_if<uint64_t>(&e.value))
-      out.push_back(static_cast<int64_t>(*u));
-    else if (auto* i = std::get_if<int64_t>(&e.value))
-      out.push_back(*i);
-    else
-      return wrong(name_, key, "an array of integers");
-  }
-  return out;
+  return array_as(name_, key, find(key), "an array of integers", as_integer);
 }
 
 const TensorInfo* GgufFile::tensor(const std::string& name) const {

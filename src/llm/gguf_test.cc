@@ -3,21 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
+
+#include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
 
 const std::string kModels = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/";
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 Result<GgufFile> parse(const std::string& bytes) {
   return GgufFile::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.gguf");
@@ -121,7 +114,7 @@ TEST(Gguf, AHandWrittenFileReadsBack) {
 // Every prefix of a real file (the header region densely) and random
 // damage: an error or a file, never a crash (the sanitizer build runs this).
 TEST(Gguf, TruncatedAndDamagedFilesNeverCrash) {
-  std::string bytes = read_all(kModels + "stories260K.gguf");
+  std::string bytes = testing::read_file(kModels + "stories260K.gguf");
   ASSERT_GT(bytes.size(), 100000u);
   for (size_t n = 0; n < bytes.size(); n += n < 4096 ? 1 : n < 24000 ? 61 : 4099)
     EXPECT_FALSE(parse(bytes.substr(0, n)).ok()) << n;

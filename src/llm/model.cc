@@ -159,7 +159,7 @@ Result<Model> Model::load(const GgufFile& file) {
 
 void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
   const auto& s = shape_;
-  const int position = cache.size_;
+  const int position = cache.size();
   const int group = s.heads / s.kv_heads;
   const auto n = static_cast<size_t>(s.embedding);
   x.resize(n);
@@ -213,7 +213,6 @@ void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
     matmul(layer.down, gate.data(), projected.data());
     for (size_t i = 0; i < n; ++i) x[i] += projected[i];
   }
-  cache.size_ = position + 1;
   cache.tokens_.push_back(token);
 }
 

@@ -36,7 +36,7 @@ struct Weight {
 class KvCache {
  public:
   KvCache(const ModelShape& shape, int capacity);
-  int size() const { return size_; }
+  int size() const { return static_cast<int>(tokens_.size()); }
   int capacity() const { return capacity_; }
   // The tokens whose keys and values are held, in order.
   const std::vector<Token>& tokens() const { return tokens_; }
@@ -44,8 +44,7 @@ class KvCache {
   // Forgets every position from `size` on, so that a prompt sharing the
   // first `size` tokens is evaluated from there.
   void truncate(int size) {
-    size_ = std::min(size_, size);
-    tokens_.resize(static_cast<size_t>(size_));
+    if (size < this->size()) tokens_.resize(static_cast<size_t>(std::max(size, 0)));
   }
 
  private:
@@ -56,7 +55,7 @@ class KvCache {
     return (static_cast<size_t>(layer) * static_cast<size_t>(capacity_) + static_cast<size_t>(position)) *
            static_cast<size_t>(width_);
   }
-  int capacity_ = 0, width_ = 0, size_ = 0;
+  int capacity_ = 0, width_ = 0;
   std::vector<float> keys_, values_;
   std::vector<Token> tokens_;
 };

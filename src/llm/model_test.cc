@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "llm/gguf_writer.h"
+#include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
@@ -16,10 +15,7 @@ namespace {
 const std::string kModels = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/";
 
 nlohmann::json reference(const std::string& name) {
-  std::ifstream in(kModels + "reference/" + name + ".json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
+  return nlohmann::json::parse(testing::read_file(kModels + "reference/" + name + ".json"));
 }
 
 Token argmax(const std::vector<float>& logits) {

@@ -146,40 +146,27 @@ void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
   }
 }
 
-void q4_k(const uint8_t* b, float* y) {
+// Q4_K and Q5_K: eight sub-blocks of 32 with 6-bit scales and minimums,
+// quants in nibbles (two sub-blocks per 32 bytes); Q5_K adds a fifth bit
+// to each quant from `qh`, bit j for sub-block j.
+void k4_block(const uint8_t* b, const uint8_t* ql, const uint8_t* qh, float* y) {
   float d = half_at(b), dmin = half_at(b + 2);
-  const uint8_t* scales = b + 4;
-  const uint8_t* q = b + 16;
-  for (int is = 0; is < 8; is += 2) {
+  for (int j = 0; j < 8; ++j) {
     uint8_t sc, m;
-    scale_min_k4(is, scales, sc, m);
-    float d1 = d * sc, m1 = dmin * m;
-    scale_min_k4(is + 1, scales, sc, m);
-    float d2 = d * sc, m2 = dmin * m;
-    for (int l = 0; l < 32; ++l) *y++ = d1 * (q[l] & 0xF) - m1;
-    for (int l = 0; l < 32; ++l) *y++ = d2 * (q[l] >> 4) - m2;
-    q += 32;
+    scale_min_k4(j, b + 4, sc, m);
+    float dj = d * sc, mj = dmin * m;
+    const uint8_t* q = ql + 32 * (j / 2);
+    const int shift = 4 * (j % 2);
+    const uint8_t high = static_cast<uint8_t>(1u << j);
+    for (int l = 0; l < 32; ++l) *y++ = dj * (((q[l] >> shift) & 0xF) + (qh && (qh[l] & high) ? 16 : 0)) - mj;
   }
 }
 
+void q4_k(const uint8_t* b, float* y) {
+  k4_block(b, b + 16, nullptr, y);
+}
 void q5_k(const uint8_t* b, float* y) {
-  float d = half_at(b), dmin = half_at(b + 2);
-  const uint8_t* scales = b + 4;
-  const uint8_t* qh = b + 16;
-  const uint8_t* ql = b + 48;
-  uint8_t u1 = 1, u2 = 2;
-  for (int is = 0; is < 8; is += 2) {
-    uint8_t sc, m;
-    scale_min_k4(is, scales, sc, m);
-    float d1 = d * sc, m1 = dmin * m;
-    scale_min_k4(is + 1, scales, sc, m);
-    float d2 = d * sc, m2 = dmin * m;
-    for (int l = 0; l < 32; ++l) *y++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
-    for (int l = 0; l < 32; ++l) *y++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - m2;
-    ql += 32;
-    u1 = static_cast<uint8_t>(u1 << 2);
-    u2 = static_cast<uint8_t>(u2 << 2);
-  }
+  k4_block(b, b + 48, b + 16, y);
 }
 
 void q6_k(const uint8_t* b, float* y) {

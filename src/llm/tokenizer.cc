@@ -1,5 +1,7 @@
 #include "llm/tokenizer.h"
 
+#include "core/utf8.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -23,19 +25,6 @@ size_t utf8_char_length(unsigned char lead) {
   return 1;  // a stray byte is a piece of its own
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   out.reserve(text.size());
@@ -54,10 +43,10 @@ struct ByteCharacters {
   std::string of_byte[256];
   std::map<std::string, uint8_t> to_byte;
   ByteCharacters() {
-    uint32_t next = 256;
-    for (uint32_t b = 0; b < 256; ++b) {
+    int32_t next = 256;
+    for (int32_t b = 0; b < 256; ++b) {
       bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
-      append_utf8(of_byte[b], printable ? b : next++);
+      core::append_utf8(of_byte[b], printable ? b : next++);
       to_byte[of_byte[b]] = static_cast<uint8_t>(b);
     }
   }
@@ -120,38 +109,8 @@ Result<std::vector<std::string>> pre_tokenizer(const std::string& name) {
 
 }  // namespace
 
-Tokenizer::~Tokenizer() {
-  free_expressions();
-}
-
-Tokenizer::Tokenizer(Tokenizer&& other) noexcept {
-  *this = std::move(other);
-}
-
-Tokenizer& Tokenizer::operator=(Tokenizer&& other) noexcept {
-  if (this == &other) return *this;
-  free_expressions();
-  kind_ = other.kind_;
-  tokens_ = std::move(other.tokens_);
-  scores_ = std::move(other.scores_);
-  types_ = std::move(other.types_);
-  ids_ = std::move(other.ids_);
-  std::copy(std::begin(other.byte_tokens_), std::end(other.byte_tokens_), std::begin(byte_tokens_));
-  bos_ = other.bos_;
-  eos_ = other.eos_;
-  unknown_ = other.unknown_;
-  add_space_prefix_ = other.add_space_prefix_;
-  user_defined_ = std::move(other.user_defined_);
-  merge_ranks_ = std::move(other.merge_ranks_);
-  expressions_ = std::move(other.expressions_);
-  other.expressions_.clear();
-  ignore_merges_ = other.ignore_merges_;
-  return *this;
-}
-
-void Tokenizer::free_expressions() {
-  for (auto* code : expressions_) pcre2_code_free(code);
-  expressions_.clear();
+void Tokenizer::FreeExpression::operator()(pcre2_real_code_8* code) const {
+  pcre2_code_free(code);
 }
 
 Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
@@ -225,7 +184,7 @@ Status Tokenizer::load_byte_pairs(const GgufFile& file) {
                                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY | PCRE2_NO_UTF_CHECK,
                                      &error, &offset, nullptr);
     if (!code) return make_error("pre-tokenizer '" + pre + "': bad expression at " + std::to_string(offset));
-    expressions_.push_back(code);
+    expressions_.emplace_back(code);
   }
   return {};
 }
@@ -234,7 +193,8 @@ std::vector<std::string_view> Tokenizer::pre_split(std::string_view text) const 
   std::vector<std::string_view> pieces{text};
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
       pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
-  for (auto* code : expressions_) {
+  for (const auto& expression : expressions_) {
+    pcre2_code* code = expression.get();
     std::vector<std::string_view> next;
     for (std::string_view piece : pieces) {
       size_t start = 0;  // matches and the text between them are both pieces

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,9 +32,6 @@ using Token = int32_t;
 class Tokenizer {
  public:
   static Result<Tokenizer> from_gguf(const GgufFile& file);
-  ~Tokenizer();
-  Tokenizer(Tokenizer&&) noexcept;
-  Tokenizer& operator=(Tokenizer&&) noexcept;
 
   // Token ids of `text`, with BOS first when `add_bos` (and the model has one).
   std::vector<Token> encode(std::string_view text, bool add_bos) const;
@@ -63,20 +61,22 @@ class Tokenizer {
   // Pieces of `text` by the pre-tokenizer's expressions, in order.
   std::vector<std::string_view> pre_split(std::string_view text) const;
   Status load_byte_pairs(const GgufFile& file);
-  void free_expressions();
 
   Kind kind_ = Kind::kSentencePiece;
   std::vector<std::string> tokens_;
   std::vector<float> scores_;
   std::vector<int32_t> types_;
   std::unordered_map<std::string, Token> ids_;
-  Token byte_tokens_[256];
+  Token byte_tokens_[256] = {};
   Token bos_ = -1, eos_ = -1, unknown_ = -1;
   bool add_space_prefix_ = true;
   std::vector<Token> user_defined_;  // longest text first
   // Byte-level BPE.
   std::unordered_map<std::string, int> merge_ranks_;  // "left right" -> rank
-  std::vector<pcre2_real_code_8*> expressions_;
+  struct FreeExpression {
+    void operator()(pcre2_real_code_8* code) const;
+  };
+  std::vector<std::unique_ptr<pcre2_real_code_8, FreeExpression>> expressions_;
   bool ignore_merges_ = false;  // a piece that is a token is taken whole
 };
 

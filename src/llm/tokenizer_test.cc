@@ -2,21 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
 
 const std::string kShared = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/";
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 Tokenizer load(const std::string& path) {
   auto file = GgufFile::open(path);
@@ -28,7 +22,7 @@ Tokenizer load(const std::string& path) {
 
 TEST(Tokenizer, MatchesTheReferencePromptTokensOfStories260K) {
   Tokenizer tokenizer = load(kShared + "models/stories260K.gguf");
-  auto reference = nlohmann::json::parse(read_all(kShared + "models/reference/stories260K.json"));
+  auto reference = nlohmann::json::parse(testing::read_file(kShared + "models/reference/stories260K.json"));
   for (const auto& c : reference["cases"]) {
     auto tokens = tokenizer.encode(c["prompt"].get<std::string>(), c["add_bos"].get<bool>());
     EXPECT_EQ(tokens, c["tokens"].get<std::vector<Token>>()) << c["prompt"];
@@ -47,12 +41,12 @@ void check_vectors(const std::string& name, bool lossless) {
   const std::string base = kShared + "tokenizer-tests/ggml-vocab-" + name + ".gguf";
   Tokenizer tokenizer = load(base);
   const std::string separator = "\n__ggml_vocab_test__\n";
-  std::string inputs = read_all(base + ".inp");
+  std::string inputs = testing::read_file(base + ".inp");
   std::vector<std::string> texts;
   for (size_t start = 0, at; (at = inputs.find(separator, start)) != std::string::npos;
        start = at + separator.size())
     texts.push_back(inputs.substr(start, at - start));
-  std::istringstream outputs(read_all(base + ".out"));
+  std::istringstream outputs(testing::read_file(base + ".out"));
   std::string line;
   size_t i = 0;
   for (; std::getline(outputs, line); ++i) {
