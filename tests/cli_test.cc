@@ -263,4 +263,43 @@ TEST(Cli, InterruptedIngestLeavesTheKnowledgeBaseUnchanged) {
 }
 
 }  // namespace
+TEST(Cli, InterruptedFirstIngestCreatesNoKnowledgeBase) {
+  TempDir dir;
+  std::string body;
+  for (int p = 0; p < 3000; ++p)
+    body += "Paragraph " + std::to_string(p) + " says something about seats.\n\n";
+  for (int f = 0; f < 200; ++f) dir.write("docs/big" + std::to_string(f) + ".md", body);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string kb = dir / "kb.db", docs = dir / "docs";
+    freopen("/dev/null", "w", stdout);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    execl(GROUNDLINE_BINARY, GROUNDLINE_BINARY, "ingest", docs.c_str(), "--kb", kb.c_str(), "--threads", "1",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(child, SIGINT);
+  std::string err;
+  char buffer[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    err.append(buffer, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 130) {
+    EXPECT_NE(err.find("no knowledge base was created"), std::string::npos) << err;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      EXPECT_EQ(entry.path().filename().string().rfind("kb.db", 0), std::string::npos) << entry.path();
+  } else {
+    EXPECT_EQ(WEXITSTATUS(status), 0) << err;  // the machine was fast enough to finish first
+    EXPECT_TRUE(std::filesystem::exists(dir / "kb.db"));
+  }
+}
+
 }  // namespace groundline

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -86,6 +87,7 @@ void print_summary(const ingest::IngestReport& r, const IngestArgs& args) {
 }
 
 int run_ingest(const IngestArgs& args) {
+  const bool existed = std::filesystem::exists(args.kb);
   auto store = open_kb(args.kb, false);
   if (!store.ok()) return fail(store.message());
   auto config = resolve_config(args, **store);
@@ -106,9 +108,14 @@ int run_ingest(const IngestArgs& args) {
   for (const auto& f : report->failures)
     std::cerr << args.folder << "/" << f.path << ": " << f.reason << "\n";
   if (report->cancelled) {
-    std::cerr << "groundline: interrupted; the knowledge base is unchanged\n";
+    std::cerr << (existed ? "groundline: interrupted; the knowledge base is unchanged\n"
+                          : "groundline: interrupted; no knowledge base was created\n");
     return 130;
   }
+  // A new knowledge base is moved into place now; part of the ingest's time.
+  auto publish_start = std::chrono::steady_clock::now();
+  if (auto published = (*store)->publish(); !published.ok()) return fail(published.message());
+  report->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - publish_start).count();
   if (args.json)
     print_json(report_json(*report, args.kb));
   else

@@ -14,7 +14,7 @@ Result<std::unique_ptr<kb::Store>> open_kb(const std::string& path, bool read_on
   if (read_only && !std::filesystem::exists(path))
     return make_error(path + ": no knowledge base here (create one with `groundline ingest DIR --kb " + path +
                       "`)");
-  auto store = kb::Store::open(path, read_only);
+  auto store = read_only ? kb::Store::open(path, true) : kb::Store::open_or_create(path);
   if (!store.ok()) return make_error(path + ": " + store.message());
   return store;
 }

@@ -151,12 +151,15 @@ Result<BenchReport> run_bench(const BenchOptions& options) {
     GL_TRY(generate_corpus(options.folder, options.megabytes, options.seed));
   }
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(options.kb + suffix);
-  GL_ASSIGN_OR_RETURN(auto store, kb::Store::open(options.kb));
+  GL_ASSIGN_OR_RETURN(auto store, kb::Store::create(options.kb));
   ingest::IngestOptions ingest_options;
   ingest_options.threads = options.threads;
   BenchReport report;
   log("ingesting");
+  auto start = std::chrono::steady_clock::now();
   GL_ASSIGN_OR_RETURN(auto first, ingest::ingest_folder(*store, options.folder, ingest_options));
+  GL_TRY(store->publish());
+  first.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.files = static_cast<int>(first.files);
   report.megabytes = static_cast<double>(first.bytes_read) / (1 << 20);
   report.chunks = first.chunks_written;

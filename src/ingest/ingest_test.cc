@@ -278,4 +278,49 @@ TEST(Ingest, KilledIngestLeavesOneOfTheTwoStates) {
 }
 
 }  // namespace
+TEST(Ingest, KilledFirstIngestLeavesNoKnowledgeBaseOrACompleteOne) {
+  TempDir dir;
+  write_corpus(dir, "docs", 60, "first");
+  std::string db = dir / "kb.db";
+  std::map<std::string, std::pair<std::string, bool>> complete;
+  {
+    auto store = kb::Store::create(dir / "reference.db");
+    ASSERT_TRUE(store.ok());
+    ingest(**store, dir / "docs");
+    complete = snapshot(**store);
+  }
+  int saw_none = 0;
+  for (int delay_ms : {5, 20, 60, 150, 400, 2000}) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto store = kb::Store::open_or_create(db);
+      if (!store.ok()) _exit(2);
+      IngestOptions options;
+      options.threads = 1;
+      auto report = ingest_folder(**store, dir / "docs", options);
+      _exit(report.ok() && (*store)->publish().ok() ? 0 : 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!std::filesystem::exists(db)) {
+      ++saw_none;
+      continue;
+    }
+    auto store = kb::Store::open(db, true);
+    ASSERT_TRUE(store.ok()) << store.message();
+    EXPECT_EQ(snapshot(**store), complete) << "killed after " << delay_ms << " ms";
+    break;
+  }
+  EXPECT_GT(saw_none, 0) << "no kill landed inside the first ingest; the corpus is too small";
+  // What the killed builders left is cleared by the next ingest.
+  auto store = kb::Store::open_or_create(db);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->publish().ok());
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".building-"), std::string::npos) << entry.path();
+}
+
 }  // namespace groundline::ingest

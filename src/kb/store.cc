@@ -1,9 +1,17 @@
 #include "kb/store.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -11,7 +19,59 @@ namespace groundline::kb {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr int kSchemaVersion = 3;
+
+// A knowledge base being created is built in PATH + this + the builder's
+// process id.
+constexpr const char* kBuildingSuffix = ".building-";
+
+void remove_database_files(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(path + suffix, ignored);
+}
+
+// Removes what builders of `path` that no longer run left behind.
+void remove_abandoned_builds(const std::string& path) {
+  fs::path target(path);
+  fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string prefix = target.filename().string() + kBuildingSuffix;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string rest = name.substr(prefix.size());
+    int pid = 0;
+    auto [end, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (err != std::errc() || end != rest.data() + rest.size() || pid <= 0) continue;
+    if (kill(pid, 0) != 0 && errno == ESRCH) remove_database_files(entry.path().string());
+  }
+}
+
+Status sync_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return make_error(path + ": " + std::strerror(errno));
+  int rc = fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return make_error(path + ": cannot sync: " + std::strerror(err));
+  return {};
+}
+
+// Renames `from` to `to` unless `to` exists, then makes the rename durable.
+Status move_into_place(const std::string& from, const std::string& to) {
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) return make_error(to + ": a file appeared there while the knowledge base was built");
+    // File systems without the no-replace flag: link, which never
+    // replaces, then unlink.
+    if (errno != EINVAL && errno != ENOSYS) return make_error(to + ": " + std::strerror(errno));
+    if (link(from.c_str(), to.c_str()) != 0) return make_error(to + ": " + std::strerror(errno));
+    unlink(from.c_str());
+  }
+  fs::path folder = fs::path(to).parent_path();
+  return sync_file(folder.empty() ? "." : folder.string());
+}
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -241,18 +301,68 @@ DocumentRecord read_document(const Statement& s) {
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool read_only) {
   GL_ASSIGN_OR_RETURN(Connection db, Connection::open(path, read_only));
   std::unique_ptr<Store> store(new Store(std::move(db)));
-  // A page cache of up to 64 MiB: a large batch touches many pages.
-  GL_TRY(store->db_.exec("PRAGMA cache_size=-65536"));
-  if (!read_only) {
-    GL_TRY(store->db_.exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
-    GL_TRY(store->create_schema());
-  }
+  GL_TRY(store->configure(read_only ? Mode::kRead : Mode::kWrite));
   auto version = store->meta("schema_version");
   if (!version) return make_error(path + ": not a groundline knowledge base");
   if (*version != std::to_string(kSchemaVersion))
     return make_error(path + ": knowledge base schema version " + *version + " is not supported (expected " +
                       std::to_string(kSchemaVersion) + "); ingest the documents again into a new file");
   return store;
+}
+
+Result<std::unique_ptr<Store>> Store::create(const std::string& path) {
+  if (fs::exists(path)) return make_error(path + ": already exists");
+  remove_abandoned_builds(path);
+  std::string building = path + kBuildingSuffix + std::to_string(getpid());
+  remove_database_files(building);
+  GL_ASSIGN_OR_RETURN(Connection db, Connection::open(building, false));
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  store->building_path_ = building;
+  store->final_path_ = path;
+  GL_TRY(store->configure(Mode::kBuild));
+  return store;
+}
+
+Result<std::unique_ptr<Store>> Store::open_or_create(const std::string& path) {
+  return fs::exists(path) ? open(path) : create(path);
+}
+
+Status Store::configure(Mode mode) {
+  // A page cache of up to 64 MiB: a large batch touches many pages.
+  GL_TRY(db_.exec("PRAGMA cache_size=-65536"));
+  if (mode == Mode::kRead) return {};
+  // A file being built needs no durability until it is published, and no
+  // log of pages it did not have: its rollback journal stays in memory
+  // and holds next to nothing.
+  GL_TRY(db_.exec(mode == Mode::kBuild
+                      ? "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
+                      : "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  return create_schema();
+}
+
+Status Store::publish() {
+  if (building_path_.empty()) return {};
+  drop_statements();
+  GL_TRY(db_.exec("PRAGMA journal_mode=WAL"));
+  db_ = Connection();
+  GL_TRY(sync_file(building_path_));
+  GL_TRY(move_into_place(building_path_, final_path_));
+  building_path_.clear();
+  GL_ASSIGN_OR_RETURN(db_, Connection::open(final_path_, false));
+  return configure(Mode::kWrite);
+}
+
+Store::~Store() {
+  if (building_path_.empty()) return;
+  drop_statements();
+  db_ = Connection();
+  remove_database_files(building_path_);
+}
+
+void Store::drop_statements() {
+  read_postings_.reset();
+  data_version_.reset();
+  forget_cache();
 }
 
 Status Store::create_schema() {

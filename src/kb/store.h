@@ -60,6 +60,19 @@ class Store {
  public:
   // Opens (creating when allowed) the knowledge base at `path`.
   static Result<std::unique_ptr<Store>> open(const std::string& path, bool read_only = false);
+  // A new knowledge base for `path`, which must not exist. It is built in
+  // a temporary file beside it without a write-ahead log, so that a first
+  // ingest writes every page once; publish() moves it into place. A store
+  // destroyed (or a process killed) before then leaves no file at `path`.
+  static Result<std::unique_ptr<Store>> create(const std::string& path);
+  // For writing: opens the knowledge base at `path`, or creates one as
+  // create() does when there is no file there.
+  static Result<std::unique_ptr<Store>> open_or_create(const std::string& path);
+  // Moves a created knowledge base into place, in WAL mode like any other,
+  // and goes on with it there. Fails, leaving `path` alone, if a file
+  // appeared there meanwhile. Does nothing for an opened one.
+  Status publish();
+  ~Store();
 
   Status begin_batch();
   Status commit_batch();
@@ -115,6 +128,11 @@ class Store {
 
  private:
   explicit Store(Connection db) : db_(std::move(db)) {}
+  enum class Mode { kRead, kWrite, kBuild };
+  // Sets the connection's pragmas and, when writing, creates the schema.
+  Status configure(Mode mode);
+  // Finalizes the statements this store holds, before its connection closes.
+  void drop_statements();
   Status create_schema();
   Status delete_chunks(int64_t doc_id);
   // A chunk row's text: its own column, or when that is NULL the slice of
@@ -155,6 +173,9 @@ class Store {
   void forget_cache();
 
   Connection db_;
+  // While created and not yet published: the file being built, and where
+  // it goes.
+  std::string building_path_, final_path_;
   // Statements are declared after the connection: they are finalized first.
   std::optional<Statement> read_postings_;
   std::optional<Statement> data_version_;

@@ -1,8 +1,12 @@
 #include "kb/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -361,6 +365,126 @@ TEST_F(StoreTest, OpeningGarbageFailsWithoutCrashing) {
   fputs("this is not a database at all, just some text that is long enough to look like a header", f);
   fclose(f);
   EXPECT_FALSE(Store::open(path).ok());
+}
+
+}  // namespace
+}  // namespace groundline::kb
+
+namespace groundline::kb {
+namespace {
+
+// A created knowledge base: built beside its path, nothing at the path
+// until publish(), then an ordinary WAL-mode file there.
+class CreatedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gl_created_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path() const { return (dir_ / "kb.db").string(); }
+  size_t files_in_folder() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
+  }
+  bool building_files_left() const {
+    for (const auto& entry : fs::directory_iterator(dir_))
+      if (entry.path().filename().string().find(".building-") != std::string::npos) return true;
+    return false;
+  }
+  static void save_one(Store& store, const std::string& name) {
+    DocumentVersion d;
+    d.path = name;
+    d.kind = "markdown";
+    d.content_hash = "h-" + name;
+    d.title = name;
+    d.lines = {"# Seats", "Pro plans include 25 seats."};
+    Chunk c;
+    c.first_line = 1;
+    c.last_line = 2;
+    c.text = "# Seats\nPro plans include 25 seats.";
+    ASSERT_TRUE(store.begin_batch().ok());
+    ASSERT_TRUE(store.save_document(d, {c}, "cfg").ok());
+    ASSERT_TRUE(store.commit_batch().ok());
+  }
+  fs::path dir_;
+};
+
+TEST_F(CreatedStoreTest, NothingIsAtThePathUntilPublished) {
+  auto store = Store::create(path());
+  ASSERT_TRUE(store.ok()) << store.message();
+  save_one(**store, "a.md");
+  EXPECT_FALSE(fs::exists(path()));
+  ASSERT_TRUE((*store)->publish().ok());
+  EXPECT_TRUE(fs::exists(path()));
+  EXPECT_FALSE(building_files_left());
+  // The store goes on at its new place: it reads and writes there.
+  EXPECT_EQ((*store)->postings("seat")->size(), 1u);
+  save_one(**store, "b.md");
+  store->reset();
+  auto reopened = Store::open(path(), true);
+  ASSERT_TRUE(reopened.ok()) << reopened.message();
+  EXPECT_EQ((*reopened)->documents()->size(), 2u);
+  auto mode = (*reopened)->connection().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.ok() && mode->step());
+  EXPECT_EQ(mode->column_text(0), "wal");
+}
+
+TEST_F(CreatedStoreTest, AStoreDroppedBeforePublishingLeavesNoFile) {
+  {
+    auto store = Store::create(path());
+    ASSERT_TRUE(store.ok());
+    save_one(**store, "a.md");
+  }
+  EXPECT_EQ(files_in_folder(), 0u);
+}
+
+TEST_F(CreatedStoreTest, ARolledBackBatchLeavesTheBuildUsable) {
+  auto store = Store::create(path());
+  ASSERT_TRUE(store.ok());
+  save_one(**store, "a.md");
+  ASSERT_TRUE((*store)->begin_batch().ok());
+  (*store)->rollback_batch();
+  ASSERT_TRUE((*store)->publish().ok());
+  EXPECT_EQ((*store)->documents()->size(), 1u);
+}
+
+TEST_F(CreatedStoreTest, AnExistingFileIsNeitherCreatedOverNorReplaced) {
+  std::ofstream(path()) << "someone else's";
+  EXPECT_FALSE(Store::create(path()).ok());
+  fs::remove(path());
+  auto store = Store::create(path());
+  ASSERT_TRUE(store.ok());
+  save_one(**store, "a.md");
+  std::ofstream(path()) << "appeared meanwhile";
+  auto published = (*store)->publish();
+  ASSERT_FALSE(published.ok());
+  EXPECT_NE(published.message().find("appeared"), std::string::npos) << published.message();
+  std::ifstream in(path());
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "appeared meanwhile");
+  store->reset();
+  EXPECT_EQ(files_in_folder(), 1u) << "the unpublished build is removed";
+}
+
+TEST_F(CreatedStoreTest, ABuildLeftByADeadProcessIsRemovedByTheNextOne) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = Store::create(path());
+    _exit(store.ok() ? 0 : 1);  // no destructor: the build file stays, as after kill -9
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(fs::exists(path() + ".building-" + std::to_string(child)));
+  EXPECT_FALSE(fs::exists(path()));
+  auto store = Store::open_or_create(path());
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE(fs::exists(path() + ".building-" + std::to_string(child)));
+  ASSERT_TRUE((*store)->publish().ok());
+  EXPECT_FALSE(building_files_left());
 }
 
 }  // namespace
