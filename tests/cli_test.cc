@@ -302,4 +302,26 @@ TEST(Cli, InterruptedFirstIngestCreatesNoKnowledgeBase) {
   }
 }
 
+TEST(Cli, MakeModelThenBenchLlmReportsSpeedAgainstBandwidth) {
+  TempDir dir;
+  auto made =
+      groundline({"make-model", "--shape", "tiny", "--type", "Q4_0", "--out", dir / "tiny.gguf"}, dir);
+  ASSERT_EQ(made.code, 0) << made.err;
+  auto bench = groundline(
+      {"bench-llm", dir / "tiny.gguf", "--threads", "2", "--prompt", "40", "--generate", "8", "--json"}, dir);
+  ASSERT_EQ(bench.code, 0) << bench.err;
+  auto report = nlohmann::json::parse(bench.out);
+  EXPECT_EQ(report["threads"], 2);
+  EXPECT_EQ(report["weight_types"], "Q4_0");
+  EXPECT_GT(report["prefill_tokens_per_second"].get<double>(), 0);
+  EXPECT_GT(report["decode_tokens_per_second"].get<double>(), 0);
+  EXPECT_GT(report["read_bandwidth_gb_per_second"].get<double>(), 0);
+  EXPECT_LT(report["bytes_per_token"].get<uint64_t>(), report["model_bytes"].get<uint64_t>());
+  auto bad = groundline({"make-model", "--shape", "nope", "--out", dir / "x.gguf"}, dir);
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("unknown shape"), std::string::npos) << bad.err;
+  auto missing = groundline({"bench-llm", dir / "absent.gguf"}, dir);
+  EXPECT_NE(missing.code, 0);
+}
+
 }  // namespace groundline

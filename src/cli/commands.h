@@ -14,5 +14,7 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_generate_command(CLI::App& app, int& exit_code);
+void add_bench_llm_command(CLI::App& app, int& exit_code);
+void add_make_model_command(CLI::App& app, int& exit_code);
 
 }  // namespace groundline::cli

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   groundline::cli::add_eval_command(app, exit_code);
   groundline::cli::add_bench_command(app, exit_code);
   groundline::cli::add_generate_command(app, exit_code);
+  groundline::cli::add_bench_llm_command(app, exit_code);
+  groundline::cli::add_make_model_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <future>
 
+#include "llm/kernels.h"
 #include "llm/quant.h"
 
 namespace groundline::llm {
@@ -19,19 +20,10 @@ void read_row(const Weight& w, int64_t row, float* out) {
              static_cast<size_t>(w.columns));
 }
 
-// out[r] = sum over c of W[r][c] * x[c], for rows [first, last).
-void matmul_rows(const Weight& w, const float* x, float* out, int64_t first, int64_t last) {
-  std::vector<float> row(static_cast<size_t>(w.columns));
-  for (int64_t r = first; r < last; ++r) {
-    read_row(w, r, row.data());
-    float sum = 0;
-    for (int64_t c = 0; c < w.columns; ++c) sum += row[static_cast<size_t>(c)] * x[c];
-    out[r] = sum;
-  }
-}
-
 // Below this many weights a product is not worth handing to other threads.
 constexpr int64_t kParallelWeights = 1 << 16;
+// Tokens whose activations are multiplied with a row while it is in cache.
+constexpr int kTokenTile = 32;
 
 void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n) {
   double squares = 0;
@@ -157,78 +149,114 @@ Result<Model> Model::load(const GgufFile& file) {
   return m;
 }
 
-void Model::step(Token token, KvCache& cache, std::vector<float>& x) const {
+// The attention of one query (all heads) over cache positions 0..last of
+// layer `l`, into `out`.
+void Model::attend(const float* q, int l, int last, KvCache& cache, float* out) const {
   const auto& s = shape_;
-  const int position = cache.size();
   const int group = s.heads / s.kv_heads;
-  const auto n = static_cast<size_t>(s.embedding);
-  x.resize(n);
-  read_row(embedding_, token, x.data());
-  std::vector<float> normed(n), q(n), attention(n), projected(n), scores(static_cast<size_t>(position) + 1);
-  std::vector<float> gate(static_cast<size_t>(s.feed_forward)), up(static_cast<size_t>(s.feed_forward));
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-  for (int l = 0; l < s.layers; ++l) {
-    const Layer& layer = layers_[static_cast<size_t>(l)];
-    rms_norm(x.data(), layer.attention_norm, s.rms_epsilon, normed.data(), s.embedding);
+  const auto head_dim = static_cast<size_t>(s.head_dim);
+  std::vector<float> scores(static_cast<size_t>(last) + 1);
+  for (int h = 0; h < s.heads; ++h) {
+    const float* qh = q + h * s.head_dim;
+    const int kv = h / group;
+    float highest = -INFINITY;
+    for (int p = 0; p <= last; ++p) {
+      float& score = scores[static_cast<size_t>(p)];
+      score = dot_floats(qh, cache.key(l, p) + kv * s.head_dim, head_dim) * scale;
+      highest = std::max(highest, score);
+    }
+    float total = 0;
+    for (auto& score : scores) total += score = std::exp(score - highest);
+    float* o = out + h * s.head_dim;
+    std::fill(o, o + s.head_dim, 0.0f);
+    for (int p = 0; p <= last; ++p) {
+      const float* vp = cache.value(l, p) + kv * s.head_dim;
+      const float weight = scores[static_cast<size_t>(p)] / total;
+      for (size_t d = 0; d < head_dim; ++d) o[d] += weight * vp[d];
+    }
+  }
+}
+
+// One layer for `count` tokens at positions first.. of the cache; `x`
+// holds their hidden states, one row of `embedding` floats each.
+void Model::layer(int l, int first, int count, KvCache& cache, std::vector<float>& x) const {
+  const auto& s = shape_;
+  const Layer& layer = layers_[static_cast<size_t>(l)];
+  const auto n = static_cast<size_t>(s.embedding), ff = static_cast<size_t>(s.feed_forward);
+  const auto kv_width = static_cast<size_t>(s.kv_heads * s.head_dim);
+  const auto tokens = static_cast<size_t>(count);
+  std::vector<float> normed(tokens * n), q(tokens * n), keys(tokens * kv_width), values(tokens * kv_width);
+  for (size_t t = 0; t < tokens; ++t)
+    rms_norm(&x[t * n], layer.attention_norm, s.rms_epsilon, &normed[t * n], s.embedding);
+  matmul(layer.q, normed.data(), count, q.data());
+  matmul(layer.k, normed.data(), count, keys.data());
+  matmul(layer.v, normed.data(), count, values.data());
+  std::vector<float> attention(tokens * n);
+  for (size_t t = 0; t < tokens; ++t) {
+    const int position = first + static_cast<int>(t);
+    float* qt = &q[t * n];
     float* key = cache.key(l, position);
     float* value = cache.value(l, position);
-    matmul(layer.q, normed.data(), q.data());
-    matmul(layer.k, normed.data(), key);
-    matmul(layer.v, normed.data(), value);
+    std::copy_n(&keys[t * kv_width], kv_width, key);
+    std::copy_n(&values[t * kv_width], kv_width, value);
     if (layer.q_bias.tensor) {
-      add_bias(layer.q_bias, q.data());
+      add_bias(layer.q_bias, qt);
       add_bias(layer.k_bias, key);
       add_bias(layer.v_bias, value);
     }
-    rope(q.data(), s.heads, s, position);
+    rope(qt, s.heads, s, position);
     rope(key, s.kv_heads, s, position);
-    for (int h = 0; h < s.heads; ++h) {
-      const float* qh = q.data() + h * s.head_dim;
-      const int kv = h / group;
-      float highest = -INFINITY;
-      for (int p = 0; p <= position; ++p) {
-        const float* kp = cache.key(l, p) + kv * s.head_dim;
-        float dot = 0;
-        for (int d = 0; d < s.head_dim; ++d) dot += qh[d] * kp[d];
-        scores[static_cast<size_t>(p)] = dot * scale;
-        highest = std::max(highest, scores[static_cast<size_t>(p)]);
-      }
-      float total = 0;
-      for (int p = 0; p <= position; ++p)
-        total += scores[static_cast<size_t>(p)] = std::exp(scores[static_cast<size_t>(p)] - highest);
-      float* out = attention.data() + h * s.head_dim;
-      std::fill(out, out + s.head_dim, 0.0f);
-      for (int p = 0; p <= position; ++p) {
-        const float* vp = cache.value(l, p) + kv * s.head_dim;
-        const float weight = scores[static_cast<size_t>(p)] / total;
-        for (int d = 0; d < s.head_dim; ++d) out[d] += weight * vp[d];
-      }
-    }
-    matmul(layer.output, attention.data(), projected.data());
-    for (size_t i = 0; i < n; ++i) x[i] += projected[i];
-    rms_norm(x.data(), layer.ffn_norm, s.rms_epsilon, normed.data(), s.embedding);
-    matmul(layer.gate, normed.data(), gate.data());
-    matmul(layer.up, normed.data(), up.data());
-    for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-    matmul(layer.down, gate.data(), projected.data());
-    for (size_t i = 0; i < n; ++i) x[i] += projected[i];
+    attend(qt, l, position, cache, &attention[t * n]);
   }
-  cache.tokens_.push_back(token);
+  std::vector<float> projected(tokens * n);
+  matmul(layer.output, attention.data(), count, projected.data());
+  for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+  for (size_t t = 0; t < tokens; ++t)
+    rms_norm(&x[t * n], layer.ffn_norm, s.rms_epsilon, &normed[t * n], s.embedding);
+  std::vector<float> gate(tokens * ff), up(tokens * ff);
+  matmul(layer.gate, normed.data(), count, gate.data());
+  matmul(layer.up, normed.data(), count, up.data());
+  for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  matmul(layer.down, gate.data(), count, projected.data());
+  for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
 }
 
 void Model::set_threads(size_t threads) {
-  pool_ = threads > 1 ? std::make_unique<core::ThreadPool>(threads) : nullptr;
+  team_ = threads > 1 ? std::make_unique<ComputeTeam>(threads) : nullptr;
 }
 
-void Model::matmul(const Weight& w, const float* x, float* out) const {
-  if (!pool_ || w.rows * w.columns < kParallelWeights) return matmul_rows(w, x, out, 0, w.rows);
-  const auto parts = static_cast<int64_t>(pool_->size());
-  std::vector<std::future<void>> done;
-  for (int64_t p = 0; p < parts; ++p) {
-    int64_t first = w.rows * p / parts, last = w.rows * (p + 1) / parts;
-    done.push_back(pool_->submit([&w, x, out, first, last] { matmul_rows(w, x, out, first, last); }));
-  }
-  for (auto& d : done) d.get();
+// out[t][r] = Σ_c W[r][c] * x[t][c] for `count` vectors x of w.columns.
+// Each vector is quantized once (for quantized weights); the rows are
+// split over the team, and each row meets a tile of vectors while it is
+// in cache. A row's sum is computed the same way on any thread.
+void Model::matmul(const Weight& w, const float* x, int count, float* out) const {
+  const TensorType type = w.tensor->type;
+  const auto columns = static_cast<size_t>(w.columns);
+  std::vector<Activations> activations(static_cast<size_t>(count));
+  for (size_t t = 0; t < activations.size(); ++t)
+    prepare_activations(x + t * columns, columns, reads_quantized(type), activations[t]);
+  auto layout = layout_of(static_cast<uint32_t>(type));
+  const size_t row_bytes = columns / layout->block_elements * layout->block_bytes;
+  const bool parallel = team_ && w.rows * w.columns >= kParallelWeights;
+  const size_t parts = parallel ? team_->size() : 1;
+  auto rows = [&](size_t part) {
+    const int64_t first = w.rows * static_cast<int64_t>(part) / static_cast<int64_t>(parts);
+    const int64_t last = w.rows * static_cast<int64_t>(part + 1) / static_cast<int64_t>(parts);
+    for (int tile = 0; tile < count; tile += kTokenTile) {
+      const int tile_end = std::min(count, tile + kTokenTile);
+      for (int64_t r = first; r < last; ++r) {
+        const uint8_t* row = w.tensor->data + static_cast<size_t>(r) * row_bytes;
+        for (int t = tile; t < tile_end; ++t)
+          out[static_cast<size_t>(t) * static_cast<size_t>(w.rows) + static_cast<size_t>(r)] =
+              dot_row(type, row, activations[static_cast<size_t>(t)]);
+      }
+    }
+  };
+  if (parallel)
+    team_->run(rows);
+  else
+    rows(0);
 }
 
 Result<std::vector<float>> Model::forward(const std::vector<Token>& tokens, KvCache& cache) const {
@@ -238,11 +266,23 @@ Result<std::vector<float>> Model::forward(const std::vector<Token>& tokens, KvCa
   for (Token t : tokens)
     if (t < 0 || t >= shape_.vocabulary)
       return make_error("token " + std::to_string(t) + " is outside the vocabulary");
+  const auto n = static_cast<size_t>(shape_.embedding);
+  const int first = cache.size();
+  // The prompt goes through in batches: every weight row is read once per
+  // batch, not once per token.
   std::vector<float> x;
-  for (Token t : tokens) step(t, cache, x);
-  std::vector<float> normed(x.size()), logits(static_cast<size_t>(shape_.vocabulary));
-  rms_norm(x.data(), output_norm_, shape_.rms_epsilon, normed.data(), shape_.embedding);
-  matmul(output_, normed.data(), logits.data());
+  for (size_t begin = 0; begin < tokens.size(); begin += kPrefillBatch) {
+    const size_t count = std::min(kPrefillBatch, tokens.size() - begin);
+    x.assign(count * n, 0.0f);
+    for (size_t t = 0; t < count; ++t) read_row(embedding_, tokens[begin + t], &x[t * n]);
+    for (int l = 0; l < shape_.layers; ++l)
+      layer(l, first + static_cast<int>(begin), static_cast<int>(count), cache, x);
+    cache.tokens_.insert(cache.tokens_.end(), tokens.begin() + static_cast<std::ptrdiff_t>(begin),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(begin + count));
+  }
+  std::vector<float> normed(n), logits(static_cast<size_t>(shape_.vocabulary));
+  rms_norm(&x[x.size() - n], output_norm_, shape_.rms_epsilon, normed.data(), shape_.embedding);
+  matmul(output_, normed.data(), 1, logits.data());
   return logits;
 }
 

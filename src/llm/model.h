@@ -2,8 +2,8 @@
 // biases and NeoX-order rotary embeddings) evaluated on the CPU from a GGUF file:
 // RMSNorm, rotary position embeddings, grouped-query attention with a KV
 // cache, SwiGLU feed-forward, tied or separate output matrix. Weights stay
-// in the memory map, in any type of quant.h, and are turned into floats a
-// row at a time (the scalar reference path; fast kernels come next).
+// in the memory map, in any type of quant.h, and are multiplied in place by
+// the kernels of kernels.h; a prompt is evaluated in batches of tokens.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "core/thread_pool.h"
+#include "llm/compute_team.h"
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
 
@@ -69,7 +69,7 @@ class Model {
   // Threads for the matrix products (1 by default). Each row is computed
   // the same way on any thread, so results do not depend on the count.
   void set_threads(size_t threads);
-  size_t threads() const { return pool_ ? pool_->size() : 1; }
+  size_t threads() const { return team_ ? team_->size() : 1; }
   // Evaluates `tokens` after the positions already in `cache` and returns
   // the logits after the last of them. Not for concurrent use.
   Result<std::vector<float>> forward(const std::vector<Token>& tokens, KvCache& cache) const;
@@ -79,13 +79,16 @@ class Model {
     Weight attention_norm, q, k, v, output, ffn_norm, gate, up, down;
     Weight q_bias, k_bias, v_bias;  // qwen2
   };
-  void step(Token token, KvCache& cache, std::vector<float>& x) const;
-  void matmul(const Weight& w, const float* x, float* out) const;
+  // Prompt tokens evaluated together (each weight row read once for them).
+  static constexpr size_t kPrefillBatch = 256;
+  void layer(int l, int first, int count, KvCache& cache, std::vector<float>& x) const;
+  void attend(const float* q, int l, int last, KvCache& cache, float* out) const;
+  void matmul(const Weight& w, const float* x, int count, float* out) const;
 
   ModelShape shape_;
   Weight embedding_, output_norm_, output_;
   std::vector<Layer> layers_;
-  std::unique_ptr<core::ThreadPool> pool_;
+  std::unique_ptr<ComputeTeam> team_;
 };
 
 }  // namespace groundline::llm

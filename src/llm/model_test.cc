@@ -6,7 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "llm/compute_team.h"
 #include "llm/gguf_writer.h"
+#include "llm/synthetic_model.h"
 #include "tests/test_files.h"
 
 namespace groundline::llm {
@@ -68,9 +70,10 @@ TEST(Model, Stories260KMatchesTheReferenceLogitsAndGreedyRun) {
   }
 }
 
-// Random-weight models in every weight type. The reference multiplies with
-// activations rounded to 8 bits, this engine in float, so logits agree by
-// tolerance, and the top token wherever the reference's top two are apart.
+// Random-weight models in every weight type. Both engines multiply
+// quantized weights with activations rounded to 8 bits, in blocks of
+// different sizes, so logits agree by tolerance, and the top token
+// wherever the reference's top two are apart.
 class EveryWeightType : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryWeightType, AgreesWithTheReferenceLogits) {
@@ -208,6 +211,79 @@ TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
   EXPECT_NE(model->forward({1, 99999}, cache).message().find("outside the vocabulary"), std::string::npos);
   EXPECT_NE(model->forward({1, 2, 3, 4, 5}, cache).message().find("context is full"), std::string::npos);
   EXPECT_EQ(cache.size(), 0);
+}
+
+// A prompt evaluated in batches (longer than one batch here) gives the
+// same logits, bit for bit, as fed one token at a time: every product and
+// every attention sum is computed the same way either way.
+TEST(Model, BatchedPrefillEqualsOneTokenAtATime) {
+  testing::TempDir dir;
+  auto shape = *known_shape("tiny");
+  ASSERT_TRUE(write_synthetic_model(shape, "Q4_K_M", dir / "tiny.gguf").ok());
+  auto file = GgufFile::open(dir / "tiny.gguf");
+  ASSERT_TRUE(file.ok()) << file.message();
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  std::vector<Token> prompt;
+  for (int i = 0; i < 300; ++i) prompt.push_back((i * 37 + 11) % shape.vocabulary);
+  KvCache batched(model->shape(), 320), single(model->shape(), 320);
+  auto all = model->forward(prompt, batched);
+  ASSERT_TRUE(all.ok()) << all.message();
+  Result<std::vector<float>> last = make_error("none");
+  for (Token t : prompt) last = model->forward({t}, single);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*all, *last);
+  EXPECT_EQ(batched.tokens(), single.tokens());
+  // And the next token sees the same cache.
+  EXPECT_EQ(*model->forward({5}, batched), *model->forward({5}, single));
+}
+
+class SyntheticModel : public ::testing::TestWithParam<std::string> {};
+
+// Every type, on a width that is not whole K blocks (those fall back to a
+// simple type): the file loads, tokenizes and runs to finite logits.
+TEST_P(SyntheticModel, LoadsTokenizesAndRuns) {
+  testing::TempDir dir;
+  SyntheticShape shape{"narrow", "qwen2", 2, 320, 5, 1, 768, 600, 64, true};
+  ASSERT_TRUE(write_synthetic_model(shape, GetParam(), dir / "m.gguf", 7).ok());
+  auto file = GgufFile::open(dir / "m.gguf");
+  ASSERT_TRUE(file.ok()) << file.message();
+  auto tokenizer = Tokenizer::from_gguf(*file);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.message();
+  EXPECT_EQ(tokenizer->vocabulary_size(), 600u);
+  auto tokens = tokenizer->encode("ab ba", true);
+  EXPECT_EQ(tokenizer->decode(tokens), "ab ba");
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  KvCache cache(model->shape(), 16);
+  auto logits = model->forward(tokens, cache);
+  ASSERT_TRUE(logits.ok());
+  for (float v : *logits) ASSERT_TRUE(std::isfinite(v)) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryType, SyntheticModel,
+                         ::testing::Values("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+                                           "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q4_K_M"));
+
+TEST(SyntheticModel, RefusesUnknownTypesAndBadShapes) {
+  testing::TempDir dir;
+  auto shape = *known_shape("tiny");
+  auto unknown = write_synthetic_model(shape, "Q7_X", dir / "m.gguf");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.message().find("Q7_X"), std::string::npos);
+  shape.heads = 3;
+  EXPECT_FALSE(write_synthetic_model(shape, "F32", dir / "m.gguf").ok());
+  EXPECT_FALSE(known_shape("gpt-5").has_value());
+}
+
+TEST(ComputeTeam, RunsEveryPartOnceEachTime) {
+  for (size_t threads : {1u, 2u, 4u}) {
+    ComputeTeam team(threads);
+    ASSERT_EQ(team.size(), threads);
+    std::vector<int> counts(threads, 0);
+    for (int round = 0; round < 2000; ++round) team.run([&](size_t part) { counts[part]++; });
+    for (size_t p = 0; p < threads; ++p) EXPECT_EQ(counts[p], 2000) << threads << " threads, part " << p;
+  }
 }
 
 }  // namespace

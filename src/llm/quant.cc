@@ -36,13 +36,34 @@ float bfloat_to_float(uint16_t b) {
   return f;
 }
 
-namespace {
-
 float half_at(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
   return half_to_float(h);
 }
+
+void q3_k_scales(const uint8_t* packed, int8_t scales[16]) {
+  uint32_t aux[4];
+  std::memcpy(aux, packed, 12);
+  const uint32_t low4 = 0x0f0f0f0f, low2 = 0x03030303, tmp = aux[2];
+  aux[2] = ((aux[0] >> 4) & low4) | (((tmp >> 4) & low2) << 4);
+  aux[3] = ((aux[1] >> 4) & low4) | (((tmp >> 6) & low2) << 4);
+  aux[0] = (aux[0] & low4) | (((tmp >> 0) & low2) << 4);
+  aux[1] = (aux[1] & low4) | (((tmp >> 2) & low2) << 4);
+  std::memcpy(scales, aux, 16);
+}
+
+void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
+  if (j < 4) {
+    scale = q[j] & 63;
+    min = q[j + 4] & 63;
+  } else {
+    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+namespace {
 
 // 32-element blocks: a scale d (and for the _1 types a minimum m), then
 // 4-bit (and for Q5 a fifth high bit) or 8-bit quants.
@@ -110,16 +131,8 @@ void q3_k(const uint8_t* b, float* y) {
   const uint8_t* hmask = b;
   const uint8_t* q = b + 32;
   float d = half_at(b + 108);
-  // Sixteen 6-bit scales packed in 12 bytes.
-  uint32_t aux[4];
-  std::memcpy(aux, b + 96, 12);
-  const uint32_t low4 = 0x0f0f0f0f, low2 = 0x03030303, tmp = aux[2];
-  aux[2] = ((aux[0] >> 4) & low4) | (((tmp >> 4) & low2) << 4);
-  aux[3] = ((aux[1] >> 4) & low4) | (((tmp >> 6) & low2) << 4);
-  aux[0] = (aux[0] & low4) | (((tmp >> 0) & low2) << 4);
-  aux[1] = (aux[1] & low4) | (((tmp >> 2) & low2) << 4);
   int8_t scales[16];
-  std::memcpy(scales, aux, 16);
+  q3_k_scales(b + 96, scales);
   int is = 0;
   uint8_t mask = 1;
   for (int n = 0; n < 256; n += 128) {
@@ -132,17 +145,6 @@ void q3_k(const uint8_t* b, float* y) {
       mask <<= 1;
     }
     q += 32;
-  }
-}
-
-// Scale and minimum of sub-block j from the 12 packed bytes of Q4_K/Q5_K.
-void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
-  if (j < 4) {
-    scale = q[j] & 63;
-    min = q[j + 4] & 63;
-  } else {
-    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
   }
 }
 

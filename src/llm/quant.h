@@ -11,6 +11,15 @@ namespace groundline::llm {
 
 float half_to_float(uint16_t half);
 float bfloat_to_float(uint16_t bfloat);
+// The half-precision float stored (little-endian) at `p`.
+float half_at(const uint8_t* p);
+
+// Block fields the kernels share with the reference: the sixteen 6-bit
+// scales of a Q3_K block (from its 12 packed bytes, minus nothing: 0..63),
+// and the 6-bit scale and minimum of sub-block j of a Q4_K/Q5_K block
+// (from its 12 packed bytes).
+void q3_k_scales(const uint8_t* packed, int8_t scales[16]);
+void scale_min_k4(int j, const uint8_t* packed, uint8_t& scale, uint8_t& min);
 
 // Writes `count` floats from `source`, which holds count / block_elements
 // whole blocks of `type` (see layout_of). False for a type it does not know.

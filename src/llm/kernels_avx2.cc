@@ -1,0 +1,214 @@
+// AVX2 kernels (with FMA and F16C): this file alone is compiled with those
+// instructions enabled, and runs only where the CPU has them.
+#include "llm/kernels_simd.h"
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+
+#include <immintrin.h>
+
+#include "llm/quant.h"
+
+namespace groundline::llm::simd {
+
+const bool kAvx2Built = true;
+
+namespace {
+
+float half(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+__m256i load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Eight partial sums of w[i] * a[i] over 32 signed bytes each, as floats.
+__m256 signed_dot(__m256i w, __m256i a) {
+  __m256i products = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(products, _mm256_set1_epi16(1)));
+}
+
+// The same for unsigned w (below 128).
+__m256 unsigned_dot(__m256i w, __m256i a) {
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, a), _mm256_set1_epi16(1)));
+}
+
+float dot_q8_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b, row += 34) {
+    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
+    acc = _mm256_fmadd_ps(d, signed_dot(load32(row + 2), load32(x[b].q)), acc);
+  }
+  return horizontal_sum(acc);
+}
+
+float dot_q4_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+  __m256 acc = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b, row += 18) {
+    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2));
+    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
+    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
+    acc = _mm256_fmadd_ps(d, signed_dot(_mm256_sub_epi8(w, eight), load32(x[b].q)), acc);
+  }
+  return horizontal_sum(acc);
+}
+
+// Byte i is 0x10 where bit i of `bits` is set, else 0.
+__m256i fifth_bits(const uint8_t* p) {
+  uint32_t bits;
+  __builtin_memcpy(&bits, p, 4);
+  const __m256i select = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2,
+                                          2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  __m256i spread =
+      _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), select), bit);
+  return _mm256_and_si256(_mm256_cmpeq_epi8(spread, bit), _mm256_set1_epi8(0x10));
+}
+
+float dot_q5_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
+  __m256 acc = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b, row += 22) {
+    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 6));
+    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
+    w = _mm256_sub_epi8(_mm256_or_si256(w, fifth_bits(row + 2)), sixteen);
+    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
+    acc = _mm256_fmadd_ps(d, signed_dot(w, load32(x[b].q)), acc);
+  }
+  return horizontal_sum(acc);
+}
+
+float dot_q4_k(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  __m256 acc = _mm256_setzero_ps();
+  float mins = 0;
+  for (size_t b = 0; b < blocks / 8; ++b, row += 144, x += 8) {
+    const float d = half(row), dmin = half(row + 2);
+    for (int k = 0; k < 4; ++k) {
+      __m256i q = load32(row + 16 + 32 * k);
+      __m256i nibbles[2] = {_mm256_and_si256(q, low4), _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)};
+      for (int h = 0; h < 2; ++h) {
+        const int j = 2 * k + h;
+        uint8_t scale, min;
+        scale_min_k4(j, row + 4, scale, min);
+        const ActivationBlock& a = x[j];
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scale * a.d), unsigned_dot(nibbles[h], load32(a.q)), acc);
+        mins += dmin * min * a.d * static_cast<float>(a.sums[0] + a.sums[1]);
+      }
+    }
+  }
+  return horizontal_sum(acc) - mins;
+}
+
+float dot_q6_k(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
+  __m256 acc = _mm256_setzero_ps();
+  float offset = 0;
+  for (size_t b = 0; b < blocks / 8; ++b, row += 210) {
+    const float d = half(row + 208);
+    const auto* scales = reinterpret_cast<const int8_t*>(row + 192);
+    for (int n = 0; n < 2; ++n, x += 4) {
+      __m256i ql0 = load32(row + 64 * n), ql1 = load32(row + 64 * n + 32), qh = load32(row + 128 + 32 * n);
+      auto high = [&](int shift) {
+        return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, shift), low2), 4);
+      };
+      __m256i groups[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4), high(0)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4), high(2)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), high(4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4), high(6)),
+      };
+      for (int g = 0; g < 4; ++g) {
+        const int s0 = scales[8 * n + 2 * g], s1 = scales[8 * n + 2 * g + 1];
+        const ActivationBlock& a = x[g];
+        __m256i weights = _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(s1)),
+                                           _mm_set1_epi16(static_cast<int16_t>(s0)));
+        __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(groups[g], load32(a.q)), weights);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.d), _mm256_cvtepi32_ps(sums), acc);
+        offset += d * a.d * 32.0f * static_cast<float>(s0 * a.sums[0] + s1 * a.sums[1]);
+      }
+    }
+  }
+  return horizontal_sum(acc) - offset;
+}
+
+template <class Load>
+float dot_floats(const uint8_t* row, const float* x, size_t n, size_t element_bytes, Load load) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(load(row + i * element_bytes), _mm256_loadu_ps(x + i), acc0);
+    acc1 = _mm256_fmadd_ps(load(row + (i + 8) * element_bytes), _mm256_loadu_ps(x + i + 8), acc1);
+  }
+  float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) {
+    float w;
+    if (element_bytes == 4)
+      __builtin_memcpy(&w, row + 4 * i, 4);
+    else
+      w = half(row + 2 * i);
+    sum += w * x[i];
+  }
+  return sum;
+}
+
+}  // namespace
+
+bool dot_row_avx2(TensorType type, const uint8_t* row, const ActivationBlock* a, const float* values,
+                  size_t count, float& out) {
+  const size_t blocks = count / 32;
+  switch (type) {
+    case TensorType::kQ8_0:
+      out = dot_q8_0(row, a, blocks);
+      return true;
+    case TensorType::kQ4_0:
+      out = dot_q4_0(row, a, blocks);
+      return true;
+    case TensorType::kQ5_0:
+      out = dot_q5_0(row, a, blocks);
+      return true;
+    case TensorType::kQ4_K:
+      out = dot_q4_k(row, a, blocks);
+      return true;
+    case TensorType::kQ6_K:
+      out = dot_q6_k(row, a, blocks);
+      return true;
+    case TensorType::kF16:
+      out = dot_floats(row, values, count, 2, [](const uint8_t* p) {
+        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+      });
+      return true;
+    case TensorType::kF32:
+      out = dot_floats(row, values, count, 4,
+                       [](const uint8_t* p) { return _mm256_loadu_ps(reinterpret_cast<const float*>(p)); });
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace groundline::llm::simd
+
+#else
+
+namespace groundline::llm::simd {
+
+const bool kAvx2Built = false;
+
+bool dot_row_avx2(TensorType, const uint8_t*, const ActivationBlock*, const float*, size_t, float&) {
+  return false;
+}
+
+}  // namespace groundline::llm::simd
+
+#endif
