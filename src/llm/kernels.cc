@@ -262,7 +262,9 @@ void prepare_activations(const float* values, size_t count, bool quantize, Activ
     const float inverse = highest > 0 ? 127.0f / highest : 0.0f;
     int sums[2] = {0, 0};
     for (int i = 0; i < 32; ++i) {
-      auto q = static_cast<int8_t>(std::lround(v[i] * inverse));
+      // Adding 1.5 * 2^23 rounds to the nearest integer (ties to even)
+      // in the float's low bits, without a call to the C library.
+      auto q = static_cast<int8_t>(static_cast<int>((v[i] * inverse + 12582912.0f) - 12582912.0f));
       block.q[i] = q;
       sums[i / 16] += q;
     }
@@ -290,22 +292,32 @@ const char* kernel_name(KernelSet set) {
   return set == KernelSet::kAvx2 ? "avx2" : "scalar";
 }
 
-float dot_row_with(KernelSet set, TensorType type, const uint8_t* row, const Activations& x) {
-  float out;
-  if (set == KernelSet::kAvx2 && simd::dot_row_avx2(type, row, x.blocks.data(), x.values, x.count, out))
-    return out;
-  return dot_scalar(type, row, x);
+void dot_rows_with(KernelSet set, TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                   const Activations& x, float* out) {
+  if (set == KernelSet::kAvx2 &&
+      simd::dot_rows_avx2(type, rows, row_bytes, count, x.blocks.data(), x.values, x.count, out))
+    return;
+  for (size_t r = 0; r < count; ++r) out[r] = dot_scalar(type, rows + r * row_bytes, x);
 }
 
-float dot_row(TensorType type, const uint8_t* row, const Activations& x) {
-  return dot_row_with(active_kernels(), type, row, x);
+void dot_rows(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count, const Activations& x,
+              float* out) {
+  dot_rows_with(active_kernels(), type, rows, row_bytes, count, x, out);
+}
+
+float dot_row_with(KernelSet set, TensorType type, const uint8_t* row, const Activations& x) {
+  float out = 0;
+  dot_rows_with(set, type, row, 0, 1, x, &out);
+  return out;
 }
 
 float dot_floats(const float* a, const float* b, size_t n) {
   Activations x;
   x.values = b;
   x.count = n;
-  return dot_row(TensorType::kF32, reinterpret_cast<const uint8_t*>(a), x);
+  float out = 0;
+  dot_rows(TensorType::kF32, reinterpret_cast<const uint8_t*>(a), 0, 1, x, &out);
+  return out;
 }
 
 }  // namespace groundline::llm

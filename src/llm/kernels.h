@@ -47,10 +47,15 @@ KernelSet active_kernels();
 bool use_kernels(KernelSet set);
 const char* kernel_name(KernelSet set);
 
-// The dot product of one weight row (`count` elements of `type`, whole
-// blocks) with the activations, by the active kernels.
-float dot_row(TensorType type, const uint8_t* row, const Activations& x);
-// The same by one set, for tests.
+// out[r] = the dot product of weight row r with the activations, for
+// `count` rows (`x.count` elements of `type` each, whole blocks) that start
+// `row_bytes` apart, by the active kernels.
+void dot_rows(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count, const Activations& x,
+              float* out);
+// The same by one set, for tests and benchmarks.
+void dot_rows_with(KernelSet set, TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                   const Activations& x, float* out);
+// One row.
 float dot_row_with(KernelSet set, TensorType type, const uint8_t* row, const Activations& x);
 // Σ a[i] * b[i] over n floats, by the active kernels.
 float dot_floats(const float* a, const float* b, size_t n);

@@ -42,25 +42,38 @@ __m256 unsigned_dot(__m256i w, __m256i a) {
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, a), _mm256_set1_epi16(1)));
 }
 
-float dot_q8_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b, row += 34) {
-    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
-    acc = _mm256_fmadd_ps(d, signed_dot(load32(row + 2), load32(x[b].q)), acc);
+// The 32 weights of a Q4_0 block as signed bytes.
+__m256i q4_0_weights(const uint8_t* block) {
+  __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
+  __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+  return _mm256_sub_epi8(w, _mm256_set1_epi8(8));
+}
+
+// Pairs of blocks go to two accumulators, so that a block's multiply-add
+// does not wait for the previous one's.
+template <class Weights>
+float blocks_dot(const uint8_t* row, size_t block_bytes, const ActivationBlock* x, size_t blocks,
+                 Weights weights) {
+  __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
+  size_t b = 0;
+  for (; b + 2 <= blocks; b += 2, row += 2 * block_bytes) {
+    __m256 d0 = _mm256_set1_ps(half(row) * x[b].d);
+    __m256 d1 = _mm256_set1_ps(half(row + block_bytes) * x[b + 1].d);
+    even = _mm256_fmadd_ps(d0, signed_dot(weights(row), load32(x[b].q)), even);
+    odd = _mm256_fmadd_ps(d1, signed_dot(weights(row + block_bytes), load32(x[b + 1].q)), odd);
   }
-  return horizontal_sum(acc);
+  if (b < blocks)
+    even =
+        _mm256_fmadd_ps(_mm256_set1_ps(half(row) * x[b].d), signed_dot(weights(row), load32(x[b].q)), even);
+  return horizontal_sum(_mm256_add_ps(even, odd));
 }
 
 float dot_q4_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
-  const __m256i low4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
-  __m256 acc = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b, row += 18) {
-    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2));
-    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
-    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
-    acc = _mm256_fmadd_ps(d, signed_dot(_mm256_sub_epi8(w, eight), load32(x[b].q)), acc);
-  }
-  return horizontal_sum(acc);
+  return blocks_dot(row, 18, x, blocks, q4_0_weights);
+}
+
+float dot_q8_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
+  return blocks_dot(row, 34, x, blocks, [](const uint8_t* block) { return load32(block + 2); });
 }
 
 // Byte i is 0x10 where bit i of `bits` is set, else 0.
@@ -76,38 +89,34 @@ __m256i fifth_bits(const uint8_t* p) {
 }
 
 float dot_q5_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
-  const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
-  __m256 acc = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b, row += 22) {
-    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 6));
-    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
-    w = _mm256_sub_epi8(_mm256_or_si256(w, fifth_bits(row + 2)), sixteen);
-    __m256 d = _mm256_set1_ps(half(row) * x[b].d);
-    acc = _mm256_fmadd_ps(d, signed_dot(w, load32(x[b].q)), acc);
-  }
-  return horizontal_sum(acc);
+  return blocks_dot(row, 22, x, blocks, [](const uint8_t* block) {
+    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 6));
+    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+    return _mm256_sub_epi8(_mm256_or_si256(w, fifth_bits(block + 2)), _mm256_set1_epi8(16));
+  });
 }
 
 float dot_q4_k(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
   const __m256i low4 = _mm256_set1_epi8(0x0F);
-  __m256 acc = _mm256_setzero_ps();
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   float mins = 0;
   for (size_t b = 0; b < blocks / 8; ++b, row += 144, x += 8) {
     const float d = half(row), dmin = half(row + 2);
+    uint8_t scale[8], min[8];
+    k4_scales(row + 4, scale, min);
     for (int k = 0; k < 4; ++k) {
       __m256i q = load32(row + 16 + 32 * k);
       __m256i nibbles[2] = {_mm256_and_si256(q, low4), _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)};
       for (int h = 0; h < 2; ++h) {
         const int j = 2 * k + h;
-        uint8_t scale, min;
-        scale_min_k4(j, row + 4, scale, min);
         const ActivationBlock& a = x[j];
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scale * a.d), unsigned_dot(nibbles[h], load32(a.q)), acc);
-        mins += dmin * min * a.d * static_cast<float>(a.sums[0] + a.sums[1]);
+        acc[h] = _mm256_fmadd_ps(_mm256_set1_ps(d * scale[j] * a.d), unsigned_dot(nibbles[h], load32(a.q)),
+                                 acc[h]);
+        mins += dmin * min[j] * a.d * static_cast<float>(a.sums[0] + a.sums[1]);
       }
     }
   }
-  return horizontal_sum(acc) - mins;
+  return horizontal_sum(_mm256_add_ps(acc[0], acc[1])) - mins;
 }
 
 float dot_q6_k(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
@@ -164,33 +173,54 @@ float dot_floats(const uint8_t* row, const float* x, size_t n, size_t element_by
 
 }  // namespace
 
-bool dot_row_avx2(TensorType type, const uint8_t* row, const ActivationBlock* a, const float* values,
-                  size_t count, float& out) {
-  const size_t blocks = count / 32;
+namespace {
+
+// Rows are read in order; the row after next is fetched while this one is
+// multiplied, so its bytes arrive before they are needed.
+template <class Kernel>
+void each_row(const uint8_t* rows, size_t row_bytes, size_t count, float* out, Kernel kernel) {
+  for (size_t r = 0; r < count; ++r) {
+    const uint8_t* ahead = rows + (r + 2) * row_bytes;
+    for (size_t line = 0; line < row_bytes; line += 64)
+      _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
+    out[r] = kernel(rows + r * row_bytes);
+  }
+}
+
+}  // namespace
+
+bool dot_rows_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                   const ActivationBlock* a, const float* values, size_t n, float* out) {
+  const size_t blocks = n / 32;
   switch (type) {
     case TensorType::kQ8_0:
-      out = dot_q8_0(row, a, blocks);
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) { return dot_q8_0(row, a, blocks); });
       return true;
     case TensorType::kQ4_0:
-      out = dot_q4_0(row, a, blocks);
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) { return dot_q4_0(row, a, blocks); });
       return true;
     case TensorType::kQ5_0:
-      out = dot_q5_0(row, a, blocks);
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) { return dot_q5_0(row, a, blocks); });
       return true;
     case TensorType::kQ4_K:
-      out = dot_q4_k(row, a, blocks);
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) { return dot_q4_k(row, a, blocks); });
       return true;
     case TensorType::kQ6_K:
-      out = dot_q6_k(row, a, blocks);
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) { return dot_q6_k(row, a, blocks); });
       return true;
     case TensorType::kF16:
-      out = dot_floats(row, values, count, 2, [](const uint8_t* p) {
-        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) {
+        return dot_floats(row, values, n, 2, [](const uint8_t* p) {
+          return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        });
       });
       return true;
     case TensorType::kF32:
-      out = dot_floats(row, values, count, 4,
-                       [](const uint8_t* p) { return _mm256_loadu_ps(reinterpret_cast<const float*>(p)); });
+      each_row(rows, row_bytes, count, out, [&](const uint8_t* row) {
+        return dot_floats(row, values, n, 4, [](const uint8_t* p) {
+          return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+        });
+      });
       return true;
     default:
       return false;
@@ -205,7 +235,8 @@ namespace groundline::llm::simd {
 
 const bool kAvx2Built = false;
 
-bool dot_row_avx2(TensorType, const uint8_t*, const ActivationBlock*, const float*, size_t, float&) {
+bool dot_rows_avx2(TensorType, const uint8_t*, size_t, size_t, const ActivationBlock*, const float*, size_t,
+                   float*) {
   return false;
 }
 

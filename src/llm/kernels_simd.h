@@ -12,10 +12,10 @@ namespace groundline::llm::simd {
 // False when this build has no AVX2 kernels (not an x86-64 compiler).
 extern const bool kAvx2Built;
 
-// The dot product as kernels.h's dot_row, into `out`; false for a type
-// without an AVX2 kernel. Raw pointers only: no inline library function
-// gets compiled here with instructions other CPUs lack.
-bool dot_row_avx2(TensorType type, const uint8_t* row, const ActivationBlock* blocks, const float* values,
-                  size_t count, float& out);
+// kernels.h's dot_rows by AVX2 kernels (`n` elements per row); false for
+// a type without one. Raw pointers only: no inline library function gets
+// compiled here with instructions other CPUs lack.
+bool dot_rows_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                   const ActivationBlock* blocks, const float* values, size_t n, float* out);
 
 }  // namespace groundline::llm::simd

@@ -22,8 +22,9 @@ void read_row(const Weight& w, int64_t row, float* out) {
 
 // Below this many weights a product is not worth handing to other threads.
 constexpr int64_t kParallelWeights = 1 << 16;
-// Tokens whose activations are multiplied with a row while it is in cache.
+// Tokens whose activations meet a block of rows while it is in cache.
 constexpr int kTokenTile = 32;
+constexpr int64_t kRowBlock = 16;
 
 void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n) {
   double squares = 0;
@@ -39,12 +40,17 @@ void rms_norm(const float* x, const Weight& w, float epsilon, float* out, int n)
 // for NeoX order value i with value i + rope_dim / 2.
 void rope(float* v, int heads, const ModelShape& s, int position) {
   const int half = s.rope_dim / 2;
+  std::vector<float> cosines(static_cast<size_t>(half)), sines(static_cast<size_t>(half));
+  for (int i = 0; i < half; ++i) {
+    float theta =
+        static_cast<float>(position) * std::pow(s.rope_base, -2.0f * static_cast<float>(i) / s.rope_dim);
+    cosines[static_cast<size_t>(i)] = std::cos(theta);
+    sines[static_cast<size_t>(i)] = std::sin(theta);
+  }
   for (int h = 0; h < heads; ++h) {
     float* head = v + h * s.head_dim;
     for (int i = 0; i < half; ++i) {
-      float theta =
-          static_cast<float>(position) * std::pow(s.rope_base, -2.0f * static_cast<float>(i) / s.rope_dim);
-      float c = std::cos(theta), sn = std::sin(theta);
+      const float c = cosines[static_cast<size_t>(i)], sn = sines[static_cast<size_t>(i)];
       float& a = s.neox_rope ? head[i] : head[2 * i];
       float& b = s.neox_rope ? head[i + half] : head[2 * i + 1];
       float x = a, y = b;
@@ -160,12 +166,13 @@ void Model::attend(const float* q, int l, int last, KvCache& cache, float* out) 
   for (int h = 0; h < s.heads; ++h) {
     const float* qh = q + h * s.head_dim;
     const int kv = h / group;
+    Activations query;
+    query.values = qh;
+    query.count = head_dim;
+    dot_rows(TensorType::kF32, reinterpret_cast<const uint8_t*>(cache.key(l, 0) + kv * s.head_dim),
+             static_cast<size_t>(cache.width_) * sizeof(float), scores.size(), query, scores.data());
     float highest = -INFINITY;
-    for (int p = 0; p <= last; ++p) {
-      float& score = scores[static_cast<size_t>(p)];
-      score = dot_floats(qh, cache.key(l, p) + kv * s.head_dim, head_dim) * scale;
-      highest = std::max(highest, score);
-    }
+    for (auto& score : scores) highest = std::max(highest, score *= scale);
     float total = 0;
     for (auto& score : scores) total += score = std::exp(score - highest);
     float* o = out + h * s.head_dim;
@@ -245,11 +252,12 @@ void Model::matmul(const Weight& w, const float* x, int count, float* out) const
     const int64_t last = w.rows * static_cast<int64_t>(part + 1) / static_cast<int64_t>(parts);
     for (int tile = 0; tile < count; tile += kTokenTile) {
       const int tile_end = std::min(count, tile + kTokenTile);
-      for (int64_t r = first; r < last; ++r) {
+      for (int64_t r = first; r < last; r += kRowBlock) {
+        const auto block = static_cast<size_t>(std::min<int64_t>(kRowBlock, last - r));
         const uint8_t* row = w.tensor->data + static_cast<size_t>(r) * row_bytes;
         for (int t = tile; t < tile_end; ++t)
-          out[static_cast<size_t>(t) * static_cast<size_t>(w.rows) + static_cast<size_t>(r)] =
-              dot_row(type, row, activations[static_cast<size_t>(t)]);
+          dot_rows(type, row, row_bytes, block, activations[static_cast<size_t>(t)],
+                   out + static_cast<size_t>(t) * static_cast<size_t>(w.rows) + static_cast<size_t>(r));
       }
     }
   };

@@ -63,6 +63,10 @@ void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
   }
 }
 
+void k4_scales(const uint8_t* packed, uint8_t scales[8], uint8_t mins[8]) {
+  for (int j = 0; j < 8; ++j) scale_min_k4(j, packed, scales[j], mins[j]);
+}
+
 namespace {
 
 // 32-element blocks: a scale d (and for the _1 types a minimum m), then

@@ -20,6 +20,8 @@ float half_at(const uint8_t* p);
 // (from its 12 packed bytes).
 void q3_k_scales(const uint8_t* packed, int8_t scales[16]);
 void scale_min_k4(int j, const uint8_t* packed, uint8_t& scale, uint8_t& min);
+// All eight at once.
+void k4_scales(const uint8_t* packed, uint8_t scales[8], uint8_t mins[8]);
 
 // Writes `count` floats from `source`, which holds count / block_elements
 // whole blocks of `type` (see layout_of). False for a type it does not know.
