@@ -1,6 +1,7 @@
 #include "llm/tokenizer.h"
 
 #include "core/utf8.h"
+#include "llm/wordpiece.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -107,6 +108,27 @@ Result<std::vector<std::string>> pre_tokenizer(const std::string& name) {
   return make_error("pre-tokenizer '" + name + "' is not supported");
 }
 
+// The token id under `key`, or -1 when it is missing or out of range.
+Token token_id(const GgufFile& file, const char* key, size_t vocabulary_size) {
+  auto v = file.get_uint(key);
+  return v.ok() && *v < vocabulary_size ? static_cast<Token>(*v) : -1;
+}
+
+// The boolean under `key`, or `otherwise` when it is missing or not a boolean.
+bool flag(const GgufFile& file, const char* key, bool otherwise) {
+  const MetaValue* v = file.find(key);
+  const bool* b = v ? std::get_if<bool>(&v->value) : nullptr;
+  return b ? *b : otherwise;
+}
+
+// BERT's decoder clean-up: no space before . , ! ? nor around an apostrophe.
+std::string clean_up_spaces(std::string_view decoded) {
+  std::string text(decoded.starts_with(' ') ? decoded.substr(1) : decoded);
+  constexpr std::string_view kRules[][2] = {{" .", "."}, {" ,", ","}, {" !", "!"}, {" ?", "?"}, {" ' ", "'"}};
+  for (const auto& [from, to] : kRules) text = replace_all(text, from, to);
+  return text;
+}
+
 }  // namespace
 
 void Tokenizer::FreeExpression::operator()(pcre2_real_code_8* code) const {
@@ -120,8 +142,10 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
     t.kind_ = Kind::kSentencePiece;
   else if (model == "gpt2")
     t.kind_ = Kind::kBytePairs;
+  else if (model == "bert")
+    t.kind_ = Kind::kWordPiece;
   else
-    return make_error("tokenizer model '" + model + "' is not supported (llama or gpt2)");
+    return make_error("tokenizer model '" + model + "' is not supported (llama, gpt2 or bert)");
   GL_ASSIGN_OR_RETURN(t.tokens_, file.get_strings("tokenizer.ggml.tokens"));
   if (t.tokens_.empty() || t.tokens_.size() > (1u << 24))
     return make_error("tokenizer vocabulary size is absurd");
@@ -129,7 +153,7 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
     GL_ASSIGN_OR_RETURN(auto scores, file.get_floats("tokenizer.ggml.scores"));
     if (scores.size() != t.tokens_.size()) return make_error("tokenizer scores do not match the vocabulary");
     t.scores_.assign(scores.begin(), scores.end());
-  } else {
+  } else if (t.kind_ == Kind::kBytePairs) {
     GL_TRY(t.load_byte_pairs(file));
   }
   if (file.find("tokenizer.ggml.token_type")) {
@@ -140,16 +164,11 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   } else {
     t.types_.assign(t.tokens_.size(), kNormal);
   }
-  auto id_of = [&](const char* key) -> Token {
-    auto v = file.get_uint(key);
-    return v.ok() && *v < t.tokens_.size() ? static_cast<Token>(*v) : -1;
-  };
-  t.bos_ = id_of("tokenizer.ggml.bos_token_id");
-  t.eos_ = id_of("tokenizer.ggml.eos_token_id");
-  t.unknown_ = id_of("tokenizer.ggml.unknown_token_id");
-  t.add_space_prefix_ = t.kind_ == Kind::kSentencePiece;
-  if (const MetaValue* v = file.find("tokenizer.ggml.add_space_prefix"))
-    if (auto* b = std::get_if<bool>(&v->value)) t.add_space_prefix_ = *b;
+  t.bos_ = token_id(file, "tokenizer.ggml.bos_token_id", t.tokens_.size());
+  t.eos_ = token_id(file, "tokenizer.ggml.eos_token_id", t.tokens_.size());
+  t.unknown_ = token_id(file, "tokenizer.ggml.unknown_token_id", t.tokens_.size());
+  t.add_space_prefix_ = flag(file, "tokenizer.ggml.add_space_prefix", t.kind_ == Kind::kSentencePiece);
+  if (t.kind_ == Kind::kWordPiece) t.load_word_pieces(file);
   for (size_t i = 0; i < t.tokens_.size(); ++i) {
     t.ids_.emplace(t.tokens_[i], static_cast<Token>(i));
     if (t.types_[i] == kUserDefined && !t.tokens_[i].empty())
@@ -189,7 +208,44 @@ Status Tokenizer::load_byte_pairs(const GgufFile& file) {
   return {};
 }
 
+void Tokenizer::load_word_pieces(const GgufFile& file) {
+  if (Token cls = token_id(file, "tokenizer.ggml.cls_token_id", tokens_.size()); cls >= 0) bos_ = cls;
+  for (const char* key : {"tokenizer.ggml.seperator_token_id", "tokenizer.ggml.separator_token_id"}) {
+    if (Token sep = token_id(file, key, tokens_.size()); sep >= 0) {
+      eos_ = sep;
+      break;
+    }
+  }
+  add_sep_ = flag(file, "tokenizer.ggml.add_sep_token", flag(file, "tokenizer.ggml.add_eos_token", true));
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    longest_piece_ = std::max(longest_piece_, tokens_[i].size());
+    if (unknown_ < 0 && tokens_[i] == "[UNK]") unknown_ = static_cast<Token>(i);
+  }
+}
+
 std::vector<std::string_view> Tokenizer::pre_split(std::string_view text) const {
+  std::vector<std::string_view> pieces;
+  auto add_valid = [&](std::string_view valid) {
+    if (valid.empty()) return;
+    auto split = split_by_expressions(valid);
+    pieces.insert(pieces.end(), split.begin(), split.end());
+  };
+  size_t valid = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t at = pos;
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+    } else if (core::decode_utf8(text, pos) < 0) {
+      add_valid(text.substr(valid, at - valid));
+      pieces.push_back(text.substr(at, pos - at));
+      valid = pos;
+    }
+  }
+  add_valid(text.substr(valid));
+  return pieces;
+}
+
+std::vector<std::string_view> Tokenizer::split_by_expressions(std::string_view text) const {
   std::vector<std::string_view> pieces{text};
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
       pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
@@ -332,6 +388,11 @@ void Tokenizer::encode_byte_pairs(std::string_view text, std::vector<Token>& out
   }
 }
 
+void Tokenizer::encode_word_pieces(std::string_view text, std::vector<Token>& out) const {
+  for_each_bert_word(
+      text, [&](std::string_view word) { append_word_pieces(word, ids_, longest_piece_, unknown_, out); });
+}
+
 std::vector<Token> Tokenizer::encode(std::string_view text, bool add_bos) const {
   std::vector<Token> out;
   if (add_bos && bos_ >= 0) out.push_back(bos_);
@@ -366,9 +427,12 @@ std::vector<Token> Tokenizer::encode(std::string_view text, bool add_bos) const 
       continue;
     else if (kind_ == Kind::kSentencePiece)
       encode_sentencepiece(f.text, i == 0, out);
-    else
+    else if (kind_ == Kind::kBytePairs)
       encode_byte_pairs(f.text, out);
+    else
+      encode_word_pieces(f.text, out);
   }
+  if (add_bos && kind_ == Kind::kWordPiece && add_sep_ && eos_ >= 0) out.push_back(eos_);
   return out;
 }
 
@@ -392,6 +456,8 @@ std::string Tokenizer::piece(Token token) const {
       break;
   }
   if (kind_ == Kind::kSentencePiece) return replace_all(text, kSpace, " ");
+  if (kind_ == Kind::kWordPiece)  // a word's first piece, or a continuation
+    return text.starts_with(kWordStart) ? " " + text.substr(kWordStart.size()) : text;
   std::string bytes;  // byte-level: each character stands for a byte
   const auto& characters = byte_characters();
   for (size_t at = 0; at < text.size();) {
@@ -409,6 +475,7 @@ std::string Tokenizer::piece(Token token) const {
 std::string Tokenizer::decode(const std::vector<Token>& tokens) const {
   std::string out;
   for (Token t : tokens) out += piece(t);
+  if (kind_ == Kind::kWordPiece) return clean_up_spaces(out);
   if (kind_ == Kind::kSentencePiece && add_space_prefix_ && !out.empty() && out[0] == ' ') out.erase(0, 1);
   return out;
 }
