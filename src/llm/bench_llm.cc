@@ -64,17 +64,19 @@ double measure_read_bandwidth(int threads) {
   double best = 0;
   for (int pass = 0; pass < 4; ++pass) {
     auto start = std::chrono::steady_clock::now();
-    team.run([&](size_t part) {
-      const size_t begin = words * part / team.size(), end = words * (part + 1) / team.size();
-      uint64_t a = 0, b = 0, c = 0, d = 0;
-      for (size_t i = begin; i + 4 <= end; i += 4) {
-        a += buffer[i];
-        b += buffer[i + 1];
-        c += buffer[i + 2];
-        d += buffer[i + 3];
-      }
-      sums[part] = a + b + c + d;
-    });
+    team.run(
+        [&](size_t part) {
+          const size_t begin = words * part / team.size(), end = words * (part + 1) / team.size();
+          uint64_t a = 0, b = 0, c = 0, d = 0;
+          for (size_t i = begin; i + 4 <= end; i += 4) {
+            a += buffer[i];
+            b += buffer[i + 1];
+            c += buffer[i + 2];
+            d += buffer[i + 3];
+          }
+          sums[part] = a + b + c + d;
+        },
+        team.size());
     double rate = static_cast<double>(words * sizeof(uint64_t)) / seconds_since(start);
     if (sums[0] != 0) best = std::max(best, rate);  // the sums keep the reads
   }

@@ -1,9 +1,11 @@
-// A fixed team of threads for the model's matrix products: run(fn) calls
-// fn(part) for every part on its own thread (part 0 on the caller) and
-// returns when all are done. Products come back to back, hundreds per
-// token, so the team's threads spin briefly between them before they
-// sleep: handing out work costs about a microsecond, not a queue and a
-// future per task. One caller at a time.
+// A fixed team of threads for the model's matrix products. run(fn, chunks)
+// calls fn(chunk) once for every chunk in [0, chunks), on whichever member
+// claims it first, the caller included, and returns when all are done.
+// Products come back to back, hundreds per token, so members spin briefly
+// between them before they sleep; and since chunks are claimed, not
+// assigned, a member that the operating system has not scheduled (the
+// machine busy with other work) delays nothing: the others take its share.
+// One caller at a time.
 #pragma once
 
 #include <atomic>
@@ -17,21 +19,27 @@ namespace groundline::llm {
 
 class ComputeTeam {
  public:
+  // `threads` members in all, the caller counted.
   explicit ComputeTeam(size_t threads);
   ~ComputeTeam();
   ComputeTeam(const ComputeTeam&) = delete;
   ComputeTeam& operator=(const ComputeTeam&) = delete;
 
   size_t size() const { return threads_.size() + 1; }
-  void run(const std::function<void(size_t part)>& fn);
+  // At most kMaxChunks chunks.
+  void run(const std::function<void(size_t chunk)>& fn, size_t chunks);
+  static constexpr size_t kMaxChunks = 0xFFFF;
 
  private:
-  void serve(size_t part);
+  void claim_chunks(uint64_t generation);
+  void serve();
 
   std::vector<std::thread> threads_;
-  const std::function<void(size_t)>* job_ = nullptr;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<size_t> pending_{0};
+  // generation << 32 | chunks << 16 | next unclaimed chunk: one word, so
+  // that a member never claims a chunk of a run it did not see begin.
+  std::atomic<uint64_t> state_{0};
+  std::atomic<const std::function<void(size_t)>*> job_{nullptr};
+  std::atomic<size_t> done_{0};
   std::atomic<bool> stopping_{false};
 };
 

@@ -245,11 +245,14 @@ void Model::matmul(const Weight& w, const float* x, int count, float* out) const
     prepare_activations(x + t * columns, columns, reads_quantized(type), activations[t]);
   auto layout = layout_of(static_cast<uint32_t>(type));
   const size_t row_bytes = columns / layout->block_elements * layout->block_bytes;
+  // Chunks of whole row blocks, several per thread: whoever is free takes
+  // the next.
+  const int64_t blocks = (w.rows + kRowBlock - 1) / kRowBlock;
   const bool parallel = team_ && w.rows * w.columns >= kParallelWeights;
-  const size_t parts = parallel ? team_->size() : 1;
-  auto rows = [&](size_t part) {
-    const int64_t first = w.rows * static_cast<int64_t>(part) / static_cast<int64_t>(parts);
-    const int64_t last = w.rows * static_cast<int64_t>(part + 1) / static_cast<int64_t>(parts);
+  const int64_t chunks = parallel ? std::min<int64_t>(blocks, static_cast<int64_t>(team_->size()) * 8) : 1;
+  auto rows = [&](size_t chunk) {
+    const int64_t first = blocks * static_cast<int64_t>(chunk) / chunks * kRowBlock;
+    const int64_t last = std::min(w.rows, blocks * static_cast<int64_t>(chunk + 1) / chunks * kRowBlock);
     for (int tile = 0; tile < count; tile += kTokenTile) {
       const int tile_end = std::min(count, tile + kTokenTile);
       for (int64_t r = first; r < last; r += kRowBlock) {
@@ -262,7 +265,7 @@ void Model::matmul(const Weight& w, const float* x, int count, float* out) const
     }
   };
   if (parallel)
-    team_->run(rows);
+    team_->run(rows, static_cast<size_t>(chunks));
   else
     rows(0);
 }

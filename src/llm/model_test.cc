@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "llm/compute_team.h"
 #include "llm/gguf_writer.h"
@@ -276,14 +278,34 @@ TEST(SyntheticModel, RefusesUnknownTypesAndBadShapes) {
   EXPECT_FALSE(known_shape("gpt-5").has_value());
 }
 
-TEST(ComputeTeam, RunsEveryPartOnceEachTime) {
+TEST(ComputeTeam, RunsEveryChunkOnceEachTime) {
   for (size_t threads : {1u, 2u, 4u}) {
     ComputeTeam team(threads);
     ASSERT_EQ(team.size(), threads);
-    std::vector<int> counts(threads, 0);
-    for (int round = 0; round < 2000; ++round) team.run([&](size_t part) { counts[part]++; });
-    for (size_t p = 0; p < threads; ++p) EXPECT_EQ(counts[p], 2000) << threads << " threads, part " << p;
+    for (size_t chunks : {1u, 3u, 64u}) {
+      std::vector<std::atomic<int>> counts(chunks);
+      for (int round = 0; round < 500; ++round) team.run([&](size_t c) { counts[c]++; }, chunks);
+      for (size_t c = 0; c < chunks; ++c) EXPECT_EQ(counts[c], 500) << threads << " threads, chunk " << c;
+    }
   }
+}
+
+// More members than cores and a busy machine: runs still finish, every
+// chunk once, whoever does them.
+TEST(ComputeTeam, FinishesWhenMembersAreNotScheduled) {
+  ComputeTeam team(8);
+  std::atomic<bool> busy{true};
+  std::vector<std::thread> load;
+  for (int i = 0; i < 4; ++i)
+    load.emplace_back([&] {
+      while (busy) {
+      }
+    });
+  std::atomic<int> total{0};
+  for (int round = 0; round < 200; ++round) team.run([&](size_t) { total++; }, 16);
+  busy = false;
+  for (auto& t : load) t.join();
+  EXPECT_EQ(total, 200 * 16);
 }
 
 }  // namespace
