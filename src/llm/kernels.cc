@@ -305,6 +305,24 @@ void dot_rows(TensorType type, const uint8_t* rows, size_t row_bytes, size_t cou
   dot_rows_with(active_kernels(), type, rows, row_bytes, count, x, out);
 }
 
+void dot_rows_tokens_with(KernelSet set, TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                          const Activations* const* x, size_t tokens, float* const* out) {
+  size_t t = 0;
+  if (set == KernelSet::kAvx2 && reads_quantized(type)) {
+    for (; t + simd::kTokensAtOnce <= tokens; t += simd::kTokensAtOnce) {
+      const ActivationBlock* blocks[simd::kTokensAtOnce];
+      for (size_t k = 0; k < simd::kTokensAtOnce; ++k) blocks[k] = x[t + k]->blocks.data();
+      if (!simd::dot_rows_tokens_avx2(type, rows, row_bytes, count, blocks, x[t]->count, out + t)) break;
+    }
+  }
+  for (; t < tokens; ++t) dot_rows_with(set, type, rows, row_bytes, count, *x[t], out[t]);
+}
+
+void dot_rows_tokens(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                     const Activations* const* x, size_t tokens, float* const* out) {
+  dot_rows_tokens_with(active_kernels(), type, rows, row_bytes, count, x, tokens, out);
+}
+
 float dot_row_with(KernelSet set, TensorType type, const uint8_t* row, const Activations& x) {
   float out = 0;
   dot_rows_with(set, type, row, 0, 1, x, &out);

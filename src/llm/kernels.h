@@ -52,7 +52,15 @@ const char* kernel_name(KernelSet set);
 // `row_bytes` apart, by the active kernels.
 void dot_rows(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count, const Activations& x,
               float* out);
+// dot_rows for several activation vectors of the same length at once
+// (x[t] -> out[t]); the same results, faster where a kernel reads each
+// weight block once for several vectors.
+void dot_rows_tokens(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                     const Activations* const* x, size_t tokens, float* const* out);
 // The same by one set, for tests and benchmarks.
+void dot_rows_tokens_with(KernelSet set, TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                          const Activations* const* x, size_t tokens, float* const* out);
+// dot_rows by one set, for tests and benchmarks.
 void dot_rows_with(KernelSet set, TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
                    const Activations& x, float* out);
 // One row.

@@ -68,12 +68,51 @@ float blocks_dot(const uint8_t* row, size_t block_bytes, const ActivationBlock* 
   return horizontal_sum(_mm256_add_ps(even, odd));
 }
 
+// blocks_dot for kTokens activation vectors at once: each weight block is
+// unpacked once for all of them. Each result is computed exactly as
+// blocks_dot computes it (same products, same order of sums).
+constexpr size_t kTokens = 4;
+
+template <class Weights>
+void blocks_dot_tokens(const uint8_t* row, size_t block_bytes, const ActivationBlock* const* x, size_t blocks,
+                       Weights weights, float* out) {
+  __m256 even[kTokens], odd[kTokens];
+  for (size_t t = 0; t < kTokens; ++t) even[t] = odd[t] = _mm256_setzero_ps();
+  size_t b = 0;
+  for (; b + 2 <= blocks; b += 2, row += 2 * block_bytes) {
+    const float d0 = half(row), d1 = half(row + block_bytes);
+    const __m256i w0 = weights(row), w1 = weights(row + block_bytes);
+    const __m256i magnitude0 = _mm256_sign_epi8(w0, w0), magnitude1 = _mm256_sign_epi8(w1, w1);
+    for (size_t t = 0; t < kTokens; ++t) {
+      const ActivationBlock& a0 = x[t][b];
+      const ActivationBlock& a1 = x[t][b + 1];
+      __m256i p0 = _mm256_maddubs_epi16(magnitude0, _mm256_sign_epi8(load32(a0.q), w0));
+      __m256i p1 = _mm256_maddubs_epi16(magnitude1, _mm256_sign_epi8(load32(a1.q), w1));
+      even[t] = _mm256_fmadd_ps(_mm256_set1_ps(d0 * a0.d),
+                                _mm256_cvtepi32_ps(_mm256_madd_epi16(p0, _mm256_set1_epi16(1))), even[t]);
+      odd[t] = _mm256_fmadd_ps(_mm256_set1_ps(d1 * a1.d),
+                               _mm256_cvtepi32_ps(_mm256_madd_epi16(p1, _mm256_set1_epi16(1))), odd[t]);
+    }
+  }
+  if (b < blocks) {
+    const __m256i w = weights(row);
+    for (size_t t = 0; t < kTokens; ++t)
+      even[t] =
+          _mm256_fmadd_ps(_mm256_set1_ps(half(row) * x[t][b].d), signed_dot(w, load32(x[t][b].q)), even[t]);
+  }
+  for (size_t t = 0; t < kTokens; ++t) out[t] = horizontal_sum(_mm256_add_ps(even[t], odd[t]));
+}
+
 float dot_q4_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
   return blocks_dot(row, 18, x, blocks, q4_0_weights);
 }
 
+__m256i q8_0_weights(const uint8_t* block) {
+  return load32(block + 2);
+}
+
 float dot_q8_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
-  return blocks_dot(row, 34, x, blocks, [](const uint8_t* block) { return load32(block + 2); });
+  return blocks_dot(row, 34, x, blocks, q8_0_weights);
 }
 
 // Byte i is 0x10 where bit i of `bits` is set, else 0.
@@ -88,12 +127,14 @@ __m256i fifth_bits(const uint8_t* p) {
   return _mm256_and_si256(_mm256_cmpeq_epi8(spread, bit), _mm256_set1_epi8(0x10));
 }
 
+__m256i q5_0_weights(const uint8_t* block) {
+  __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 6));
+  __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+  return _mm256_sub_epi8(_mm256_or_si256(w, fifth_bits(block + 2)), _mm256_set1_epi8(16));
+}
+
 float dot_q5_0(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
-  return blocks_dot(row, 22, x, blocks, [](const uint8_t* block) {
-    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 6));
-    __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
-    return _mm256_sub_epi8(_mm256_or_si256(w, fifth_bits(block + 2)), _mm256_set1_epi8(16));
-  });
+  return blocks_dot(row, 22, x, blocks, q5_0_weights);
 }
 
 float dot_q4_k(const uint8_t* row, const ActivationBlock* x, size_t blocks) {
@@ -221,6 +262,31 @@ bool dot_rows_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_
           return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
         });
       });
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool dot_rows_tokens_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                          const ActivationBlock* const* x, size_t n, float* const* out) {
+  const size_t blocks = n / 32;
+  auto each = [&](size_t block_bytes, auto weights) {
+    float results[kTokens];
+    for (size_t r = 0; r < count; ++r) {
+      blocks_dot_tokens(rows + r * row_bytes, block_bytes, x, blocks, weights, results);
+      for (size_t t = 0; t < kTokens; ++t) out[t][r] = results[t];
+    }
+  };
+  switch (type) {
+    case TensorType::kQ8_0:
+      each(34, q8_0_weights);
+      return true;
+    case TensorType::kQ4_0:
+      each(18, q4_0_weights);
+      return true;
+    case TensorType::kQ5_0:
+      each(22, q5_0_weights);
       return true;
     default:
       return false;

@@ -18,4 +18,10 @@ extern const bool kAvx2Built;
 bool dot_rows_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
                    const ActivationBlock* blocks, const float* values, size_t n, float* out);
 
+// The same for kTokensAtOnce activation vectors `x` at once: out[t][r].
+// False for a type without such a kernel.
+constexpr size_t kTokensAtOnce = 4;
+bool dot_rows_tokens_avx2(TensorType type, const uint8_t* rows, size_t row_bytes, size_t count,
+                          const ActivationBlock* const* x, size_t n, float* const* out);
+
 }  // namespace groundline::llm::simd

@@ -119,5 +119,30 @@ TEST(Kernels, HalvesRoundTrip) {
   EXPECT_TRUE(std::isnan(half_to_float(float_to_half(NAN))));
 }
 
+TEST(Kernels, SeveralVectorsAtOnceGiveExactlyWhatOneAtATimeGives) {
+  for (TensorType type : kAllTypes) {
+    auto layout = layout_of(static_cast<uint32_t>(type));
+    const size_t n = 512, rows = 5, row_bytes = n / layout->block_elements * layout->block_bytes;
+    std::mt19937_64 random(3);
+    std::vector<uint8_t> weights(rows * row_bytes);
+    ASSERT_TRUE(fill_random(type, weights.data(), rows * n, 0.05f, random));
+    std::vector<Case> inputs;
+    for (uint64_t t = 0; t < 7; ++t) inputs.push_back(make_case(type, n, 100 + t));
+    std::vector<const Activations*> x;
+    for (const auto& c : inputs) x.push_back(&c.x);
+    for (KernelSet set : {KernelSet::kScalar, best_kernels()}) {
+      std::vector<std::vector<float>> together(x.size(), std::vector<float>(rows));
+      std::vector<float*> out;
+      for (auto& v : together) out.push_back(v.data());
+      dot_rows_tokens_with(set, type, weights.data(), row_bytes, rows, x.data(), x.size(), out.data());
+      for (size_t t = 0; t < x.size(); ++t) {
+        std::vector<float> alone(rows);
+        dot_rows_with(set, type, weights.data(), row_bytes, rows, *x[t], alone.data());
+        EXPECT_EQ(together[t], alone) << layout->name << " " << kernel_name(set) << " vector " << t;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace groundline::llm

@@ -258,9 +258,14 @@ void Model::matmul(const Weight& w, const float* x, int count, float* out) const
       for (int64_t r = first; r < last; r += kRowBlock) {
         const auto block = static_cast<size_t>(std::min<int64_t>(kRowBlock, last - r));
         const uint8_t* row = w.tensor->data + static_cast<size_t>(r) * row_bytes;
-        for (int t = tile; t < tile_end; ++t)
-          dot_rows(type, row, row_bytes, block, activations[static_cast<size_t>(t)],
-                   out + static_cast<size_t>(t) * static_cast<size_t>(w.rows) + static_cast<size_t>(r));
+        const Activations* inputs[kTokenTile];
+        float* outputs[kTokenTile];
+        for (int t = tile; t < tile_end; ++t) {
+          inputs[t - tile] = &activations[static_cast<size_t>(t)];
+          outputs[t - tile] =
+              out + static_cast<size_t>(t) * static_cast<size_t>(w.rows) + static_cast<size_t>(r);
+        }
+        dot_rows_tokens(type, row, row_bytes, block, inputs, static_cast<size_t>(tile_end - tile), outputs);
       }
     }
   };

@@ -218,10 +218,12 @@ TEST(Model, RefusesWhatItCannotRunAndBadInputClearly) {
 // A prompt evaluated in batches (longer than one batch here) gives the
 // same logits, bit for bit, as fed one token at a time: every product and
 // every attention sum is computed the same way either way.
-TEST(Model, BatchedPrefillEqualsOneTokenAtATime) {
+class BatchedPrefill : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BatchedPrefill, EqualsOneTokenAtATime) {
   testing::TempDir dir;
   auto shape = *known_shape("tiny");
-  ASSERT_TRUE(write_synthetic_model(shape, "Q4_K_M", dir / "tiny.gguf").ok());
+  ASSERT_TRUE(write_synthetic_model(shape, GetParam(), dir / "tiny.gguf").ok());
   auto file = GgufFile::open(dir / "tiny.gguf");
   ASSERT_TRUE(file.ok()) << file.message();
   auto model = Model::load(*file);
@@ -239,6 +241,8 @@ TEST(Model, BatchedPrefillEqualsOneTokenAtATime) {
   // And the next token sees the same cache.
   EXPECT_EQ(*model->forward({5}, batched), *model->forward({5}, single));
 }
+
+INSTANTIATE_TEST_SUITE_P(Types, BatchedPrefill, ::testing::Values("Q4_K_M", "Q8_0", "Q4_0", "Q5_0", "F16"));
 
 class SyntheticModel : public ::testing::TestWithParam<std::string> {};
 
