@@ -9,6 +9,7 @@ packages=(
   libutf8proc-dev libstemmer-dev libxxhash-dev libpcre2-dev
   libgumbo-dev libpoppler-cpp-dev
   libgtest-dev libbenchmark-dev libjemalloc-dev
+  libvalijson-dev json-schema-test-suite
 )
 
 missing=()

@@ -1,21 +1,25 @@
-// groundline generate --model FILE.gguf "prompt" [--chat] [sampling options] [--json]
+// groundline generate --model FILE.gguf "prompt" [--chat] [sampling options] [--json-schema FILE] [--json]
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "llm/chat.h"
 #include "llm/generate.h"
+#include "llm/json_schema.h"
 
 namespace groundline::cli {
 
 namespace {
 
 struct GenerateArgs {
-  std::string model, prompt, system, chat_template;
+  std::string model, prompt, system, chat_template, json_schema;
   bool chat = false, json = false;
   int context = 2048;
   size_t threads = 0;  // 0: one per core
@@ -45,7 +49,27 @@ Result<std::string> prompt_of(const GenerateArgs& args, const llm::GgufFile& fil
   return llm::format_chat(kind, messages);
 }
 
+// The schema file compiled for generation (portable numbers).
+Result<llm::JsonSchema> load_schema(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path + ": cannot be read");
+  auto parsed = nlohmann::json::parse(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(),
+                                      nullptr, false);
+  if (parsed.is_discarded()) return make_error(path + ": not valid JSON");
+  llm::JsonSchemaOptions options;
+  options.portable_numbers = true;
+  auto schema = llm::JsonSchema::compile(parsed, options);
+  if (!schema.ok()) return make_error(path + ": " + schema.message());
+  return schema;
+}
+
 int run_generate(GenerateArgs& args) {
+  std::optional<llm::JsonSchema> schema;
+  if (!args.json_schema.empty()) {
+    auto loaded = load_schema(args.json_schema);
+    if (!loaded.ok()) return fail(loaded.message());
+    args.options.json_schema = &schema.emplace(std::move(loaded).value());
+  }
   auto file = llm::GgufFile::open(args.model);
   if (!file.ok()) return fail(file.message());
   auto model = llm::Model::load(*file);
@@ -112,6 +136,8 @@ void add_generate_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.5, 5.0));
   cmd->add_option("--seed", s.seed, "Random seed");
   cmd->add_option("--stop", args->options.stop, "Stop before this text (repeatable)");
+  cmd->add_option("--json-schema", args->json_schema,
+                  "Only write JSON valid for this JSON Schema file; stop when it is complete");
   cmd->add_option("--threads", args->threads, "Threads (default: one per core)");
   cmd->add_flag("--json", args->json, "Print one JSON document");
   cmd->callback([args, &exit_code] { exit_code = run_generate(*args); });

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+
+#include "llm/json_token_filter.h"
 
 namespace groundline::llm {
 
@@ -67,6 +70,11 @@ Result<Generation> generate(const Model& model, const Tokenizer& tokenizer, KvCa
   out.prefill_ms = ms_since(start);
 
   Sampler sampler(options.sampling);
+  std::optional<TokenTrie> own_trie;
+  std::optional<JsonConstraint> constraint;
+  if (options.json_schema)
+    constraint.emplace(*options.json_schema,
+                       options.token_trie ? *options.token_trie : own_trie.emplace(tokenizer));
   std::string pending;  // decided text not yet streamed
   auto emit = [&](size_t keep) {
     if (pending.size() <= keep) return;
@@ -85,6 +93,7 @@ Result<Generation> generate(const Model& model, const Tokenizer& tokenizer, KvCa
       out.stop = Generation::Stop::kLength;
       break;
     }
+    if (constraint) GL_TRY(constraint->mask(logits));
     Token next = sampler.sample(std::move(logits), history);
     if (next == tokenizer.eos()) {
       out.stop = Generation::Stop::kEndOfText;
@@ -92,7 +101,9 @@ Result<Generation> generate(const Model& model, const Tokenizer& tokenizer, KvCa
     }
     out.tokens.push_back(next);
     history.push_back(next);
-    pending += tokenizer.piece(next);
+    const std::string piece = tokenizer.piece(next);
+    if (constraint) GL_TRY(constraint->accept(piece));
+    pending += piece;
     size_t cut = std::string::npos;
     for (const auto& stop : options.stop) cut = std::min(cut, pending.find(stop));
     if (cut != std::string::npos) {
@@ -101,6 +112,10 @@ Result<Generation> generate(const Model& model, const Tokenizer& tokenizer, KvCa
       break;
     }
     emit(held_back(pending, options.stop));
+    if (constraint && constraint->finished()) {
+      out.stop = Generation::Stop::kEndOfText;
+      break;
+    }
     if (cache.size() >= cache.capacity()) {
       out.stop = Generation::Stop::kContextFull;
       break;

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "llm/json_token_filter.h"
 #include "tests/test_files.h"
 
 namespace groundline::llm {
@@ -110,6 +112,49 @@ TEST_F(Generate, LimitsCancellationAndBadRequests) {
   GenerateOptions empty_stop;
   empty_stop.stop = {""};
   EXPECT_FALSE(generate(*model_, *tokenizer_, tiny, "Once", empty_stop).ok());
+}
+
+TEST_F(Generate, JsonSchemaMakesTheOutputAValidInstance) {
+  JsonSchemaOptions portable;
+  portable.portable_numbers = true;
+  auto schema = JsonSchema::compile(nlohmann::json::parse(R"({"type":"object",
+      "properties":{"mood":{"enum":["happy","sad"]},"age":{"type":"integer"},"name":{"type":"string","maxLength":8}},
+      "required":["mood","age"],"additionalProperties":false})"),
+                                    portable);
+  ASSERT_TRUE(schema.ok()) << schema.message();
+  TokenTrie trie(*tokenizer_);
+  for (float temperature : {0.0f, 0.8f, 1.5f}) {
+    GenerateOptions options;
+    options.max_tokens = 128;
+    options.json_schema = &*schema;
+    options.token_trie = temperature > 1.0f ? nullptr : &trie;  // built per call without one
+    options.sampling.temperature = temperature;
+    options.sampling.seed = 11;
+    std::string streamed;
+    options.on_text = [&](std::string_view piece) { streamed += piece; };
+    auto out = run("Once upon a time, a JSON record:", options);
+    ASSERT_EQ(out.stop, Generation::Stop::kEndOfText) << out.text;
+    EXPECT_EQ(streamed, out.text);
+    auto document = nlohmann::json::parse(out.text);
+    EXPECT_TRUE(document["mood"] == "happy" || document["mood"] == "sad") << out.text;
+    EXPECT_TRUE(document["age"].is_number_integer()) << out.text;
+    EXPECT_LE(document.size(), 3u);
+  }
+}
+
+TEST(Sampler, NeverPicksAMaskedToken) {
+  const float masked = -std::numeric_limits<float>::infinity();
+  const std::vector<float> logits = {masked, 5.0f, masked, 3.0f, masked};
+  const SamplingOptions all[] = {{0.0f, 0, 1.0f, 0.0f, 1.0f, 64, 1},  {1.0f, 0, 1.0f, 0.0f, 1.0f, 64, 2},
+                                 {2.0f, 4, 1.0f, 0.0f, 1.0f, 64, 3},  {1.0f, 0, 0.9f, 0.0f, 1.0f, 64, 4},
+                                 {1.0f, 0, 1.0f, 0.01f, 1.0f, 64, 5}, {1.0f, 0, 1.0f, 0.0f, 1.5f, 64, 6}};
+  for (const auto& options : all) {
+    Sampler sampler(options);
+    for (int i = 0; i < 100; ++i) {
+      Token t = sampler.sample(logits, {0, 1, 2});
+      EXPECT_TRUE(t == 1 || t == 3) << t;
+    }
+  }
 }
 
 TEST(Sampler, FiltersAndPenalty) {
