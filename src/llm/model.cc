@@ -162,10 +162,10 @@ void Model::attend(const float* q, int l, int last, KvCache& cache, float* out) 
   const int group = s.heads / s.kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
   const auto head_dim = static_cast<size_t>(s.head_dim);
-  std::vector<float> scores(static_cast<size_t>(last) + 1);
-  for (int h = 0; h < s.heads; ++h) {
-    const float* qh = q + h * s.head_dim;
-    const int kv = h / group;
+  auto head = [&](size_t h) {
+    std::vector<float> scores(static_cast<size_t>(last) + 1);
+    const float* qh = q + h * head_dim;
+    const int kv = static_cast<int>(h) / group;
     Activations query;
     query.values = qh;
     query.count = head_dim;
@@ -175,14 +175,20 @@ void Model::attend(const float* q, int l, int last, KvCache& cache, float* out) 
     for (auto& score : scores) highest = std::max(highest, score *= scale);
     float total = 0;
     for (auto& score : scores) total += score = std::exp(score - highest);
-    float* o = out + h * s.head_dim;
-    std::fill(o, o + s.head_dim, 0.0f);
+    float* o = out + h * head_dim;
+    std::fill(o, o + head_dim, 0.0f);
     for (int p = 0; p <= last; ++p) {
       const float* vp = cache.value(l, p) + kv * s.head_dim;
       const float weight = scores[static_cast<size_t>(p)] / total;
       for (size_t d = 0; d < head_dim; ++d) o[d] += weight * vp[d];
     }
-  }
+  };
+  // Heads are independent: on the team once the context makes them worth it.
+  const auto heads = static_cast<size_t>(s.heads);
+  if (team_ && static_cast<int64_t>(last + 1) * s.embedding >= kParallelWeights)
+    team_->run(head, heads);
+  else
+    for (size_t h = 0; h < heads; ++h) head(h);
 }
 
 // One layer for `count` tokens at positions first.. of the cache; `x`
