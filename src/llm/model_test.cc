@@ -242,6 +242,32 @@ TEST_P(BatchedPrefill, EqualsOneTokenAtATime) {
   EXPECT_EQ(*model->forward({5}, batched), *model->forward({5}, single));
 }
 
+// Long enough that attention heads, not only products, go to the team.
+TEST(Model, LongPromptLogitsDoNotDependOnTheThreadCount) {
+  testing::TempDir dir;
+  auto shape = *known_shape("tiny");
+  ASSERT_TRUE(write_synthetic_model(shape, "Q8_0", dir / "tiny.gguf").ok());
+  auto file = GgufFile::open(dir / "tiny.gguf");
+  auto model = Model::load(*file);
+  ASSERT_TRUE(model.ok()) << model.message();
+  std::vector<Token> prompt;
+  for (int i = 0; i < 400; ++i) prompt.push_back((i * 53 + 7) % shape.vocabulary);
+  std::vector<float> single;
+  for (size_t threads : {1, 2, 3}) {
+    model->set_threads(threads);
+    KvCache cache(model->shape(), 410);
+    auto logits = model->forward(prompt, cache);
+    ASSERT_TRUE(logits.ok());
+    auto next = model->forward({3}, cache);
+    ASSERT_TRUE(next.ok());
+    logits->insert(logits->end(), next->begin(), next->end());
+    if (threads == 1)
+      single = *logits;
+    else
+      EXPECT_EQ(*logits, single) << threads << " threads";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, BatchedPrefill, ::testing::Values("Q4_K_M", "Q8_0", "Q4_0", "Q5_0", "F16"));
 
 class SyntheticModel : public ::testing::TestWithParam<std::string> {};
