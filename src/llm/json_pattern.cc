@@ -516,19 +516,22 @@ class Closure {
  public:
   explicit Closure(const Nfa& nfa) : nfa_(nfa), mark_(nfa.states.size(), 0) {}
 
-  std::vector<uint32_t> operator()(std::vector<uint32_t> todo, bool at_start, bool at_end) {
-    if (++stamp_ == 0) std::fill(mark_.begin(), mark_.end(), 0), stamp_ = 1;
+  std::vector<uint32_t> operator()(std::vector<uint32_t> unvisited, bool at_start, bool at_end) {
+    if (++stamp_ == 0) {  // the stamps wrapped: clear the marks once
+      std::fill(mark_.begin(), mark_.end(), 0);
+      stamp_ = 1;
+    }
     std::vector<uint32_t> set;
-    while (!todo.empty()) {
-      uint32_t s = todo.back();
-      todo.pop_back();
+    while (!unvisited.empty()) {
+      uint32_t s = unvisited.back();
+      unvisited.pop_back();
       if (mark_[s] == stamp_) continue;
       mark_[s] = stamp_;
       set.push_back(s);
       const auto& state = nfa_.states[s];
-      todo.insert(todo.end(), state.empty.begin(), state.empty.end());
-      if (at_start) todo.insert(todo.end(), state.at_start.begin(), state.at_start.end());
-      if (at_end) todo.insert(todo.end(), state.at_end.begin(), state.at_end.end());
+      unvisited.insert(unvisited.end(), state.empty.begin(), state.empty.end());
+      if (at_start) unvisited.insert(unvisited.end(), state.at_start.begin(), state.at_start.end());
+      if (at_end) unvisited.insert(unvisited.end(), state.at_end.begin(), state.at_end.end());
     }
     std::sort(set.begin(), set.end());
     return set;

@@ -194,21 +194,23 @@ class SchemaCompiler {
       if (building_.contains(it->second)) referenced_.insert(it->second);
       return it->second;
     }
-    uint32_t placeholder = add_node(Node{true, {}, {}, false});
-    by_pointer_[pointer] = placeholder;
-    building_.insert(placeholder);
+    // The node is reserved first, so that a $ref back to this schema met
+    // while compiling it has an id to point to.
+    uint32_t reserved = add_node(Node{true, {}, {}, false});
+    by_pointer_[pointer] = reserved;
+    building_.insert(reserved);
     auto result = keywords(schema, pointer, depth);
-    building_.erase(placeholder);
+    building_.erase(reserved);
     if (!result.ok()) return result;
     by_pointer_[pointer] = *result;
-    if (building_.contains(*result) || *result == placeholder) {
+    if (building_.contains(*result) || *result == reserved) {
       // A $ref to an enclosing schema: fine unless the references loop
       // back here without a schema in between.
-      if (referenced_.contains(placeholder) || *result == placeholder)
+      if (referenced_.contains(reserved) || *result == reserved)
         return fail(pointer, "$ref refers to itself with no schema in between");
       return *result;
     }
-    node(placeholder) = node(*result);  // references made while building point here
+    node(reserved) = node(*result);  // references made while building point here
     return *result;
   }
 
@@ -907,8 +909,8 @@ class SchemaCompiler {
   bool has_refs_ = false;
   bool portable_ = false;
   std::map<std::string, uint32_t> by_pointer_;
-  std::set<uint32_t> building_;    // placeholders of schemas being compiled
-  std::set<uint32_t> referenced_;  // placeholders used before they were done
+  std::set<uint32_t> building_;    // nodes reserved for schemas being compiled
+  std::set<uint32_t> referenced_;  // reserved nodes referenced before they were done
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> conjunctions_;
   std::map<std::string, int32_t> pattern_ids_;
   std::map<std::pair<int32_t, int32_t>, int32_t> pattern_pairs_;

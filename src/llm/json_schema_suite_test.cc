@@ -12,17 +12,16 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 #include <vector>
 
 #include "llm/json_matcher.h"
+#include "llm/test_support.h"
 #include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
+
+using testing::valijson_accepts;
 
 using nlohmann::json;
 const std::filesystem::path kSuite = "/usr/share/json-schema-test-suite/tests";
@@ -107,16 +106,6 @@ TEST(JsonSchemaSuite, EverySupportedSchemaClassifiesEveryInstanceCorrectly) {
     failures.insert(failures.end(), t.failures.begin(), t.failures.end());
   }
   for (const auto& f : failures) ADD_FAILURE() << f;
-}
-
-bool valijson_accepts(const json& schema, const json& document) {
-  valijson::Schema parsed;
-  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
-  parser.populateSchema(schema_adapter, parsed);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  return validator.validate(parsed, target, nullptr);
 }
 
 // Random byte walks over every supported draft-7 schema: wherever the

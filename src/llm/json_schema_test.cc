@@ -5,16 +5,15 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 #include <vector>
 
 #include "llm/json_matcher.h"
+#include "llm/test_support.h"
 
 namespace groundline::llm {
 namespace {
+
+using testing::valijson_accepts;
 
 using nlohmann::json;
 
@@ -310,16 +309,6 @@ TEST(JsonSchema, DeepNestingIsRefusedNotACrash) {
 // ---- Random walks: from any state the matcher allows, some byte is
 // allowed or the instance is complete, and a complete text is valid for an
 // independent validator (valijson).
-
-bool valijson_accepts(const json& schema, const json& document) {
-  valijson::Schema parsed;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
-  parser.populateSchema(schema_adapter, parsed);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  return validator.validate(parsed, target, nullptr);
-}
 
 const char* const kWalkSchemas[] = {
     R"({"type":"object","properties":{"action":{"enum":["refund","escalate","close"]},

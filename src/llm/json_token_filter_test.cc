@@ -7,26 +7,18 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "llm/sampler.h"
+#include "llm/test_support.h"
 
 namespace groundline::llm {
 namespace {
 
-using nlohmann::json;
-const std::string kShared = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/";
+using testing::kShared;
+using testing::load_tokenizer;
+using testing::valijson_accepts;
 
-Tokenizer load(const std::string& path) {
-  auto file = GgufFile::open(path);
-  EXPECT_TRUE(file.ok()) << file.message();
-  auto tokenizer = Tokenizer::from_gguf(*file);
-  EXPECT_TRUE(tokenizer.ok()) << tokenizer.message();
-  return std::move(tokenizer).value();
-}
+using nlohmann::json;
 
 JsonSchema compiled(const json& schema) {
   JsonSchemaOptions options;
@@ -34,16 +26,6 @@ JsonSchema compiled(const json& schema) {
   auto out = JsonSchema::compile(schema, options);
   EXPECT_TRUE(out.ok()) << out.message();
   return std::move(out).value();
-}
-
-bool valijson_accepts(const json& schema, const json& document) {
-  valijson::Schema parsed;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
-  parser.populateSchema(schema_adapter, parsed);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  return validator.validate(parsed, target, nullptr);
 }
 
 // A support agent's tool call, and one instance of it.
@@ -75,7 +57,7 @@ const char* const kToolCallText =
 
 TEST(JsonTokenFilter, AllowsExactlyTheTokensTheMatcherTakes) {
   for (const char* name : {"models/stories260K.gguf", "tokenizer-tests/ggml-vocab-gpt-2.gguf"}) {
-    Tokenizer tokenizer = load(kShared + name);
+    Tokenizer tokenizer = load_tokenizer(kShared + name);
     TokenTrie trie(tokenizer);
     JsonSchema schema = compiled(kToolCall);
     JsonTokenFilter filter(trie);
@@ -144,7 +126,7 @@ TEST(JsonTokenFilter, RandomLogitsUnderTheMaskAlwaysGiveValidJson) {
                                                       {"tokenizer-tests/ggml-vocab-llama-spm.gguf", 3},
                                                       {"tokenizer-tests/ggml-vocab-gpt-2.gguf", 3}};
   for (const auto& [name, runs_per_schema] : vocabularies) {
-    Tokenizer tokenizer = load(kShared + name);
+    Tokenizer tokenizer = load_tokenizer(kShared + name);
     TokenTrie trie(tokenizer);
     int finished = 0, runs = 0;
     for (const char* text : kPropertySchemas) {
@@ -171,7 +153,7 @@ TEST(JsonTokenFilter, PrintsMaskingTimePerStep) {
     if (entry.path().extension() == ".gguf") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& path : files) {
-    Tokenizer tokenizer = load(path.string());
+    Tokenizer tokenizer = load_tokenizer(path.string());
     std::vector<Token> tokens = tokenizer.encode(kToolCallText, false);
     std::string spelled;
     for (Token t : tokens) spelled += tokenizer.piece(t);
@@ -211,7 +193,7 @@ TEST(JsonTokenFilter, PrintsMaskingTimeWhereMostTokensFit) {
       {"type":"string","pattern":"^[^@]+@[^@]+$"}})"));
   for (const char* name :
        {"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-llm.gguf"}) {
-    Tokenizer tokenizer = load(kShared + "tokenizer-tests/" + name);
+    Tokenizer tokenizer = load_tokenizer(kShared + "tokenizer-tests/" + name);
     TokenTrie trie(tokenizer);
     JsonTokenFilter filter(trie);
     std::vector<uint8_t> allowed;

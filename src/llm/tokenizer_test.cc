@@ -7,24 +7,18 @@
 #include <sstream>
 
 #include "llm/gguf_writer.h"
+#include "llm/test_support.h"
 #include "llm/wordpiece.h"
 #include "tests/test_files.h"
 
 namespace groundline::llm {
 namespace {
 
-const std::string kShared = std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/";
-
-Tokenizer load(const std::string& path) {
-  auto file = GgufFile::open(path);
-  EXPECT_TRUE(file.ok()) << file.message();
-  auto tokenizer = Tokenizer::from_gguf(*file);
-  EXPECT_TRUE(tokenizer.ok()) << tokenizer.message();
-  return std::move(tokenizer).value();
-}
+using testing::kShared;
+using testing::load_tokenizer;
 
 TEST(Tokenizer, MatchesTheReferencePromptTokensOfStories260K) {
-  Tokenizer tokenizer = load(kShared + "models/stories260K.gguf");
+  Tokenizer tokenizer = load_tokenizer(kShared + "models/stories260K.gguf");
   auto reference = nlohmann::json::parse(testing::read_file(kShared + "models/reference/stories260K.json"));
   for (const auto& c : reference["cases"]) {
     auto tokens = tokenizer.encode(c["prompt"].get<std::string>(), c["add_bos"].get<bool>());
@@ -42,7 +36,7 @@ TEST(Tokenizer, MatchesTheReferencePromptTokensOfStories260K) {
 // every string encodes to exactly the expected ids and decodes back.
 void check_vectors(const std::string& name, bool lossless) {
   const std::string base = kShared + "tokenizer-tests/ggml-vocab-" + name + ".gguf";
-  Tokenizer tokenizer = load(base);
+  Tokenizer tokenizer = load_tokenizer(base);
   const std::string separator = "\n__ggml_vocab_test__\n";
   std::string inputs = testing::read_file(base + ".inp");
   std::vector<std::string> texts;
@@ -110,10 +104,10 @@ Result<Tokenizer> tokenizer_of(const std::string& bytes) {
 // exactly; vocabularies without every byte lose those bytes, nothing worse.
 TEST(Tokenizer, BytePairsTakeInvalidUtf8) {
   const std::string text = "ab\xFF\xFE cd \xC3 \xE2\x82 x\xED\xA0\x80y \xC0\xAF";
-  Tokenizer gpt2 = load(kShared + "tokenizer-tests/ggml-vocab-gpt-2.gguf");
+  Tokenizer gpt2 = load_tokenizer(kShared + "tokenizer-tests/ggml-vocab-gpt-2.gguf");
   EXPECT_EQ(gpt2.decode(gpt2.encode(text, false)), text);
   for (const char* name : {"falcon", "deepseek-llm", "deepseek-coder"}) {
-    Tokenizer tokenizer = load(kShared + "tokenizer-tests/ggml-vocab-" + name + ".gguf");
+    Tokenizer tokenizer = load_tokenizer(kShared + "tokenizer-tests/ggml-vocab-" + name + ".gguf");
     auto tokens = tokenizer.encode(text, false);
     EXPECT_FALSE(tokens.empty()) << name;
     for (Token t : tokens)
@@ -137,7 +131,7 @@ TEST(Tokenizer, MatchesLlamaCppOnTheTinyBertModels) {
   auto reference = nlohmann::json::parse(testing::read_file(kShared + "models/bert/reference.json"));
   size_t cases = 0;
   for (const auto& [name, model] : reference["files"].items()) {
-    Tokenizer tokenizer = load(kShared + "models/bert/" + name);
+    Tokenizer tokenizer = load_tokenizer(kShared + "models/bert/" + name);
     EXPECT_EQ(tokenizer.bos(), 101);
     EXPECT_EQ(tokenizer.eos(), 102);
     for (const auto& c : model["cases"]) {
@@ -150,7 +144,7 @@ TEST(Tokenizer, MatchesLlamaCppOnTheTinyBertModels) {
 }
 
 TEST(Tokenizer, WordPieceAddsSepOnlyWhereTheFileAllows) {
-  Tokenizer plain = load(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
+  Tokenizer plain = load_tokenizer(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
   EXPECT_EQ(plain.encode("hello", true), (std::vector<Token>{101, 7592, 102}));
   EXPECT_EQ(plain.encode("hello", false), (std::vector<Token>{7592}));
   auto no_sep = tokenizer_of(vocabulary_with("bert-bge", "tokenizer.ggml.add_eos_token", MetaValue{false}));
@@ -159,7 +153,7 @@ TEST(Tokenizer, WordPieceAddsSepOnlyWhereTheFileAllows) {
 }
 
 TEST(Tokenizer, DecodesWordPiecesToNormalisedWords) {
-  Tokenizer tokenizer = load(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
+  Tokenizer tokenizer = load_tokenizer(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", ""},
       {"Hello, World!", "hello, world!"},
@@ -178,7 +172,7 @@ TEST(Tokenizer, DecodesWordPiecesToNormalisedWords) {
 
 // Hostile text: every case finishes quickly with a sensible result.
 TEST(Tokenizer, WordPieceSurvivesHostileText) {
-  Tokenizer tokenizer = load(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
+  Tokenizer tokenizer = load_tokenizer(kShared + "tokenizer-tests/ggml-vocab-bert-bge.gguf");
   const Token unk = 100, hello = 7592, bang = 999;
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(tokenizer.encode("\xFF\xC3 hello \xE2\x82", false), std::vector<Token>{hello});
