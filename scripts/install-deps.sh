@@ -10,12 +10,20 @@ packages=(
   libgumbo-dev libpoppler-cpp-dev
   libgtest-dev libbenchmark-dev libjemalloc-dev
   libvalijson-dev json-schema-test-suite
+  libcpp-httplib-dev
+  chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Node.js runs the end-to-end tests (the openai npm client, the browser
+# page through playwright-core). A machine may have it from elsewhere
+# (NodeSource) without Debian's packages: then it is left as it is.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

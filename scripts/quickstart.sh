@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: installs what groundline needs, builds it, ingests the
-# bundled Acme Cloud documentation and runs a few searches.
+# bundled Acme Cloud documentation, runs a few searches and answers, and
+# evaluates retrieval and answers on the example's questions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,21 @@ echo "== groundline search \"API rate limit\" --filter category=api --filter upd
 $gl search "API rate limit" --kb "$kb" --filter category=api --filter updated_after=2025-01-01 -k 2
 
 echo
+echo "== groundline ask \"How big can a single upload be on the Starter plan?\""
+$gl ask "How big can a single upload be on the Starter plan?" --kb "$kb"
+
+echo
+echo "== groundline ask \"How much does the Business plan cost per seat?\" (not in the docs)"
+$gl ask "How much does the Business plan cost per seat?" --kb "$kb"
+
+echo
+echo "== groundline eval --answers --questions $example/questions.jsonl"
+$gl eval --answers --kb "$kb" --questions "$example/questions.jsonl"
+
+echo
 echo "== groundline eval --questions $example/questions.jsonl -k 5"
 $gl eval --kb "$kb" --questions "$example/questions.jsonl" -k 5
 
 echo
-echo "The knowledge base is $kb; try: $gl search \"your question\" --kb $kb"
+echo "The knowledge base is $kb; try: $gl ask \"your question\" --kb $kb"
+echo "or serve it with its web page: $gl serve --kb $kb --port 8080"

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "retrieve/hit_json.h"
 
 namespace groundline::cli {
 
@@ -29,7 +30,7 @@ nlohmann::json document_json(const kb::DocumentRecord& d) {
           {"deleted", d.deleted},
           {"size", d.size},
           {"content_hash", d.content_hash},
-          {"tags", tags_json(d.tags)}};
+          {"tags", retrieve::tags_json(d.tags)}};
 }
 
 // "12-30" -> {12, 30}; "7" -> {7, 7}.
@@ -129,7 +130,7 @@ int show_document(kb::Store& store, const InspectArgs& args) {
                                {"last_line", c.chunk.last_line},
                                {"tokens", c.chunk.token_count},
                                {"heading_path", c.chunk.heading_path},
-                               {"tags", tags_json(c.chunk.tags)}});
+                               {"tags", retrieve::tags_json(c.chunk.tags)}});
     print_json(out);
     return kOk;
   }

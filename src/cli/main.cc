@@ -9,12 +9,14 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   groundline::cli::add_ingest_command(app, exit_code);
   groundline::cli::add_search_command(app, exit_code);
+  groundline::cli::add_ask_command(app, exit_code);
   groundline::cli::add_inspect_command(app, exit_code);
   groundline::cli::add_eval_command(app, exit_code);
   groundline::cli::add_bench_command(app, exit_code);
   groundline::cli::add_generate_command(app, exit_code);
   groundline::cli::add_bench_llm_command(app, exit_code);
   groundline::cli::add_make_model_command(app, exit_code);
+  groundline::cli::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,12 +25,6 @@ std::string format_tags(const std::vector<kb::Tag>& tags) {
   return out;
 }
 
-nlohmann::json tags_json(const std::vector<kb::Tag>& tags) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& t : tags) j[t.key].push_back(t.value);
-  return j;
-}
-
 void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }

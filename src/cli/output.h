@@ -24,8 +24,6 @@ Result<std::unique_ptr<kb::Store>> open_kb(const std::string& path, bool read_on
 
 // "category=billing product=pro" in key order.
 std::string format_tags(const std::vector<kb::Tag>& tags);
-// {"category": ["billing"], "product": ["pro", "starter"]}
-nlohmann::json tags_json(const std::vector<kb::Tag>& tags);
 
 void print_json(const nlohmann::json& j);
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "retrieve/hit_json.h"
 #include "retrieve/search.h"
 
 namespace groundline::cli {
@@ -16,19 +17,6 @@ struct SearchArgs {
   int k = 10;
   bool json = false;
 };
-
-nlohmann::json hit_json(const retrieve::Hit& h) {
-  return {{"doc", h.path},
-          {"title", h.title},
-          {"version", h.version},
-          {"first_line", h.first_line},
-          {"last_line", h.last_line},
-          {"heading_path", h.heading_path},
-          {"tags", tags_json(h.tags)},
-          {"score", h.score},
-          {"chunk_id", h.chunk_id},
-          {"text", h.text}};
-}
 
 void print_hits(const std::vector<retrieve::Hit>& hits) {
   if (hits.empty()) std::printf("no matching chunks\n");
@@ -52,10 +40,7 @@ int run_search(const SearchArgs& args) {
   auto hits = retrieve::search(**store, args.question, options);
   if (!hits.ok()) return fail(hits.message());
   if (args.json) {
-    nlohmann::json out = {{"query", args.question}, {"filters", args.filters}, {"k", args.k}};
-    out["hits"] = nlohmann::json::array();
-    for (const auto& h : *hits) out["hits"].push_back(hit_json(h));
-    print_json(out);
+    print_json(retrieve::search_json(args.question, args.filters, args.k, *hits));
   } else {
     print_hits(*hits);
   }

@@ -25,6 +25,20 @@ void append_utf8(std::string& out, int32_t code_point) {
   out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
 }
 
+std::string to_valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    size_t begin = pos;
+    int32_t cp = decode_utf8(text, pos);
+    if (cp < 0)
+      out += "\uFFFD";
+    else
+      out.append(text.substr(begin, pos - begin));
+  }
+  return out;
+}
+
 Status check_utf8(std::string_view text) {
   size_t line = 1, line_start = 0, pos = 0;
   while (pos < text.size()) {

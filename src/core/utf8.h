@@ -23,6 +23,10 @@ void append_utf8(std::string& out, int32_t code_point);
 // Ok, or an error naming the line and column of the first invalid byte.
 Status check_utf8(std::string_view text);
 
+// The text with each malformed byte replaced by U+FFFD, so that it can be
+// shown and sent as JSON.
+std::string to_valid_utf8(std::string_view text);
+
 // Canonical composition (NFC) of valid UTF-8.
 std::string to_nfc(std::string_view text);
 
