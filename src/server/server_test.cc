@@ -17,6 +17,7 @@
 #include "ingest/ingest.h"
 #include "ingest/metadata.h"
 #include "kb/store.h"
+#include "llm/language_model.h"
 #include "server/web_page.h"
 #include "tests/test_files.h"
 
@@ -342,6 +343,28 @@ TEST_F(ServerTest, ChatCompletionCarriesTheAnswerAndStreamsTheSameText) {
   EXPECT_EQ(s.last_choice["finish_reason"], "stop");
   EXPECT_EQ(s.last_choice["delta"]["groundline"]["text"], content);
   EXPECT_NE(stream->body.find("\"usage\""), std::string::npos);
+}
+
+// groundline's own OpenAI-compatible client, as `--llm openai:URL` uses
+// it, against this server: streamed and not.
+TEST_F(ServerTest, TheOpenAiClientOfTheLlmModuleTalksToThisServer) {
+  auto model = llm::open_language_model("openai:" + server_->url() + "/v1#groundline");
+  ASSERT_TRUE(model.ok()) << model.message();
+  llm::CompletionRequest request;
+  request.messages = {{"user", "What's the largest single file we can upload on the Starter plan?"}};
+  auto plain = (*model)->complete(request);
+  ASSERT_TRUE(plain.ok()) << plain.message();
+  EXPECT_NE(plain->text.find("2 GB"), std::string::npos) << plain->text;
+  EXPECT_EQ(plain->finish_reason, "stop");
+  std::string streamed;
+  request.on_text = [&](std::string_view piece) {
+    streamed += piece;
+    return true;
+  };
+  auto reply = (*model)->complete(request);
+  ASSERT_TRUE(reply.ok()) << reply.message();
+  EXPECT_EQ(reply->text, plain->text);
+  EXPECT_EQ(streamed, reply->text);
 }
 
 TEST_F(ServerTest, ChatErrorsAreOpenAiShaped) {
