@@ -19,18 +19,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Product names from the settings the knowledge base was built with.
-std::vector<std::string> configured_products(kb::Store& store) {
-  std::vector<std::string> products;
-  auto settings = store.meta("ingest_config");
-  if (!settings) return products;
-  auto j = nlohmann::json::parse(*settings, nullptr, false);
-  if (j.is_discarded() || !j.contains("products") || !j["products"].is_array()) return products;
-  for (const auto& p : j["products"])
-    if (p.is_string()) products.push_back(p.get<std::string>());
-  return products;
-}
-
 // The question's terms weighted by inverse document frequency.
 Result<std::vector<WeightedTerm>> weighted_terms(kb::Store& store, std::string_view question) {
   std::vector<WeightedTerm> out;
@@ -103,7 +91,7 @@ Result<Answer> ask(kb::Store& store, std::string_view question, const AskOptions
   answer.latency.retrieve_ms = ms_since(start);
 
   auto generate_start = Clock::now();
-  auto products = configured_products(store);
+  auto products = retrieve::configured_products(store);
   Drafted drafted;
   if (!answer.sources.empty()) {
     GL_ASSIGN_OR_RETURN(drafted, draft(store, answer.question, answer.sources, products, options, answer));

@@ -229,14 +229,8 @@ std::set<std::string> terms_of(std::string_view text) {
   return out;
 }
 
-std::string spaced_lower(std::string_view text) {
-  std::string out = " ";
-  core::for_each_word(text, [&](std::string_view w, size_t, size_t) { out += core::to_lower(w) + " "; });
-  return out;
-}
-
 bool mentions(std::string_view spaced_text, std::string_view name) {
-  return spaced_text.find(spaced_lower(name)) != std::string_view::npos;
+  return spaced_text.find(core::spaced_words(name)) != std::string_view::npos;
 }
 
 bool has_digit(std::string_view text) {
@@ -255,7 +249,7 @@ struct QuestionFacts {
 };
 
 bool asks_for_number(std::string_view question) {
-  std::string q = spaced_lower(question);
+  std::string q = core::spaced_words(question);
   for (std::string_view cue :
        {" how much ",  " how many ",  " how long ",      " how big ",      " how large ", " how far ",
         " how often ", " how soon ",  " how fast ",      " how quickly ",  " how old ",   " when ",
@@ -293,7 +287,7 @@ QuestionFacts question_facts(std::string_view question, const ExtractiveOptions&
         std::any_of(w.begin(), w.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
     if (alpha && has_digit(w)) f.codes.push_back(core::to_lower(w));
   });
-  std::string q = spaced_lower(question);
+  std::string q = core::spaced_words(question);
   for (const auto& p : options.products)
     if (mentions(q, p)) f.products.push_back(p);
   f.asks_number = asks_for_number(question);
@@ -306,7 +300,7 @@ std::vector<size_t> product_columns(const AnswerUnit& row, const std::vector<std
   std::vector<size_t> columns;
   for (size_t k = 1; k < row.header_cells.size(); ++k)
     for (const auto& p : products)
-      if (mentions(spaced_lower(row.header_cells[k]), p)) columns.push_back(k);
+      if (mentions(core::spaced_words(row.header_cells[k]), p)) columns.push_back(k);
   return columns;
 }
 
@@ -348,7 +342,7 @@ class UnitScorer {
         products_(options.products) {
     for (const auto& t : terms_) total_ += t.weight;
     for (const auto& p : products_) {
-      spaced_products_.push_back(spaced_lower(p));
+      spaced_products_.push_back(core::spaced_words(p));
       lower_products_.push_back(core::to_lower(p));
     }
     source_facts_.resize(sources.size());
@@ -375,7 +369,7 @@ class UnitScorer {
     bool answers = names_all(s.terms, context, source) && source_facts(unit.source).names_a_code &&
                    (!facts_.asks_number || has_digit(unit.text));
     if (!answers) s.coverage = std::min(s.coverage, kCannotAnswer);
-    std::string text = spaced_lower(unit.text);
+    std::string text = core::spaced_words(unit.text);
     s.score = s.coverage + code_bonus(text, section) + product_bonus(text, unit.source) + number_bonus(unit);
     s.score += 0.05 * (1.0 - static_cast<double>(unit.source) / static_cast<double>(sources_.size()));
     if (s.terms.size() < 3) s.score -= 0.2;
@@ -407,7 +401,7 @@ class UnitScorer {
     // answer in it.
     f.names_a_code = false;
     for (const auto& line : source.lines) {
-      std::string text = spaced_lower(line);
+      std::string text = core::spaced_words(line);
       for (const auto& code : facts_.codes)
         f.names_a_code |= text.find(" " + code + " ") != std::string::npos;
     }
@@ -437,7 +431,7 @@ class UnitScorer {
   // that start with it or sit in a section named for it (its definition).
   double code_bonus(const std::string& text, const std::string& section) const {
     if (facts_.codes.empty()) return 0;
-    std::string heading = spaced_lower(section);
+    std::string heading = core::spaced_words(section);
     double bonus = -0.2;
     for (const auto& code : facts_.codes) {
       std::string word = " " + code + " ";
@@ -503,7 +497,7 @@ DraftSentence say(const ScoredUnit& chosen, const std::vector<Source>& sources, 
 }
 
 bool asks_how_to(std::string_view question) {
-  std::string q = spaced_lower(question);
+  std::string q = core::spaced_words(question);
   for (std::string_view cue : {" how do i ", " how do we ", " how can i ", " how can we ", " how should i ",
                                " how to ", " what steps ", " which steps ", " steps to "})
     if (q.find(cue) != std::string::npos) return true;

@@ -158,14 +158,6 @@ std::string in_quotes(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
-// Lowercase words joined by single spaces: the form quotes and names are
-// looked up in.
-std::string plain_words(std::string_view text) {
-  std::string out = " ";
-  core::for_each_word(text, [&](std::string_view w, size_t, size_t) { out += core::to_lower(w) + " "; });
-  return out;
-}
-
 std::optional<std::string> missing_number(const Facts& s, const Facts& cited) {
   for (const auto& n : s.numbers) {
     if (!cited.number_keys.count(n.key)) return in_quotes(n.surface) + " is not in the cited lines";
@@ -196,9 +188,9 @@ std::optional<std::string> missing_name(std::string_view sentence, const Facts& 
         return "the " + in_quotes(w) + " plan is not in the cited lines";
     }
   }
-  std::string spaced = plain_words(sentence);
+  std::string spaced = core::spaced_words(sentence);
   for (const auto& product : options.products) {
-    std::string name = plain_words(product);
+    std::string name = core::spaced_words(product);
     if (name.size() <= 2) continue;
     // Names are matched as written ("Pro"), not in lower case ("a pro tip").
     bool named = spaced.find(name) != std::string::npos && sentence.find(product) != std::string_view::npos;
@@ -218,12 +210,12 @@ std::optional<std::string> missing_quote(std::string_view sentence, std::string_
   for (std::string_view curly : {"\u201c", "\u201d"})
     for (size_t at = text.find(curly); at != std::string::npos; at = text.find(curly, at))
       text.replace(at, curly.size(), "\"");
-  std::string cited_words = plain_words(cited);
+  std::string cited_words = core::spaced_words(cited);
   for (size_t open = text.find('"'); open != std::string::npos;) {
     size_t close = text.find('"', open + 1);
     if (close == std::string::npos) break;
     std::string_view inside = std::string_view(text).substr(open + 1, close - open - 1);
-    std::string words = plain_words(inside);
+    std::string words = core::spaced_words(inside);
     if (words.size() > 1 && cited_words.find(words) == std::string::npos)
       return "the quote " + in_quotes(core::trim(inside)) + " is not in the cited lines";
     open = text.find('"', close + 1);

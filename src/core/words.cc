@@ -219,4 +219,10 @@ size_t approx_token_count(std::string_view text) {
   return tokens;
 }
 
+std::string spaced_words(std::string_view text) {
+  std::string out = " ";
+  for_each_word(text, [&](std::string_view w, size_t, size_t) { out += to_lower(w) + " "; });
+  return out;
+}
+
 }  // namespace groundline::core

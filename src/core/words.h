@@ -27,6 +27,11 @@ bool is_stopword(std::string_view lower_word);
 // Thread-safe (each thread keeps its own stemmer and cache).
 std::string index_term(std::string_view word);
 
+// The text's words, lowercased, each followed by one space and the whole
+// preceded by one: " the cap is 25 gb ". A phrase is in a text when its
+// spaced words are a substring of the text's.
+std::string spaced_words(std::string_view text);
+
 // Tokens a chunk of this text costs: a word-piece approximation used when no
 // model tokenizer is configured. Short words are one token, long words and
 // numbers several, every punctuation character one.

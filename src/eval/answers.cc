@@ -5,6 +5,7 @@
 #include "answer/verifier.h"
 #include "core/utf8.h"
 #include "core/words.h"
+#include "eval/retrieval.h"
 #include "retrieve/search.h"
 
 namespace groundline::eval {
@@ -20,13 +21,6 @@ std::string comparable(const std::string& text) {
     out += word + " ";
   });
   return out;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(i, values.size() - 1)];
 }
 
 bool on_gold(const answer::Citation& c, const std::vector<GoldRange>& gold) {

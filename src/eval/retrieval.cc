@@ -32,14 +32,14 @@ void count(RetrievalScore& s, int rank, int k) {
   s.reciprocal_rank_sum += 1.0 / rank;
 }
 
+}  // namespace
+
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   size_t i = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
   return values[std::min(i, values.size() - 1)];
 }
-
-}  // namespace
 
 Result<RetrievalReport> evaluate_retrieval(kb::Store& store, const std::vector<LabelledQuestion>& questions,
                                            int k) {

@@ -37,6 +37,9 @@ struct RetrievalReport {
   double median_ms = 0, p99_ms = 0;   // search latency per question
 };
 
+// The value at fraction `p` (0..1) of the sorted values; 0 for none.
+double percentile(std::vector<double> values, double p);
+
 Result<RetrievalReport> evaluate_retrieval(kb::Store& store, const std::vector<LabelledQuestion>& questions,
                                            int k);
 

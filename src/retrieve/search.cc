@@ -233,20 +233,26 @@ std::string spaced_words(std::string_view text) {
 // question mentions as whole words, lowercased as product tags are.
 std::vector<std::string> products_named(kb::Store& store, std::string_view question) {
   std::vector<std::string> named;
-  auto settings = store.meta("ingest_config");
-  if (!settings) return named;
-  auto j = nlohmann::json::parse(*settings, nullptr, false);
-  if (j.is_discarded() || !j.contains("products") || !j["products"].is_array()) return named;
   std::string q = spaced_words(question);
-  for (const auto& p : j["products"]) {
-    if (!p.is_string()) continue;
-    std::string name = core::to_lower(p.get<std::string>());
+  for (const auto& product : configured_products(store)) {
+    std::string name = core::to_lower(product);
     if (q.find(spaced_words(name)) != std::string::npos) named.push_back(name);
   }
   return named;
 }
 
 }  // namespace
+
+std::vector<std::string> configured_products(kb::Store& store) {
+  std::vector<std::string> products;
+  auto settings = store.meta("ingest_config");
+  if (!settings) return products;
+  auto j = nlohmann::json::parse(*settings, nullptr, false);
+  if (j.is_discarded() || !j.contains("products") || !j["products"].is_array()) return products;
+  for (const auto& p : j["products"])
+    if (p.is_string()) products.push_back(p.get<std::string>());
+  return products;
+}
 
 Result<std::vector<Hit>> search(kb::Store& store, std::string_view question, const SearchOptions& options) {
   if (options.k <= 0) return make_error("k must be at least 1");

@@ -29,6 +29,10 @@ Result<std::vector<kb::TagFilter>> parse_filters(const std::vector<std::string>&
 // list). Empty when no word is worth searching for.
 std::vector<std::string> query_terms(std::string_view question);
 
+// The product names of the settings the knowledge base was built with
+// ("Pro", as written in the docs); none when it has no settings.
+std::vector<std::string> configured_products(kb::Store& store);
+
 // BM25F: each field's term count is normalised by the field's length,
 // weighted, summed, then saturated once per term. Headings hold the
 // document title and the section headings over the chunk; codes hold the
