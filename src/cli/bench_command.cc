@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "eval/bench.h"
+#include "eval/report.h"
 
 namespace groundline::cli {
 
@@ -19,14 +20,6 @@ struct BenchArgs {
   eval::BenchOptions options;
   bool json = false;
 };
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 nlohmann::json latency_json(const eval::LatencySummary& s) {
   return {{"p50_ms", s.p50_ms}, {"p99_ms", s.p99_ms}, {"mean_ms", s.mean_ms}, {"mean_hits", s.mean_hits}};
@@ -44,7 +37,7 @@ int run_bench(BenchArgs& args) {
   const auto& r = *report;
   double mb_s = r.megabytes / r.ingest_seconds;
   double reingest_pct = 100.0 * r.reingest_seconds / r.ingest_seconds;
-  std::string machine = cpu_name() + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads";
+  std::string machine = eval::machine_description();
   if (args.json) {
     print_json({{"machine", machine},
                 {"files", r.files},

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "eval/questions.h"
-#include "eval/retrieval.h"
 #include "ingest/ingest.h"
 #include "tests/test_files.h"
 
@@ -25,6 +24,30 @@ TEST(Questions, ParsesEveryField) {
   EXPECT_FALSE((*qs)[1].answerable);
 }
 
+TEST(Questions, WriteAndReadBackTheSameQuestion) {
+  LabelledQuestion q;
+  q.id = "s1";
+  q.question = "Who wrote \"Tom\"?\nA line break.";
+  q.filters = {"category=billing", "category=admin", "product=pro"};
+  q.gold = {{"a/b.md", 3, 5}};
+  q.answer_facts = {"Mark Twain"};
+  q.reference_answer = "Mark Twain wrote it.";
+  q.type = "squad";
+  std::string line = question_to_jsonl(q);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto back = parse_questions(line, "x.jsonl");
+  ASSERT_TRUE(back.ok()) << back.message();
+  ASSERT_EQ(back->size(), 1u);
+  const auto& r = (*back)[0];
+  EXPECT_EQ(r.question, q.question);
+  EXPECT_EQ(r.filters, q.filters);
+  EXPECT_EQ(r.gold[0].last_line, 5);
+  EXPECT_EQ(r.answer_facts, q.answer_facts);
+  EXPECT_EQ(r.reference_answer, q.reference_answer);
+  EXPECT_EQ(r.type, "squad");
+  EXPECT_TRUE(r.answerable);
+}
+
 TEST(Questions, ErrorsNameFileLineAndField) {
   auto expect_error = [](const std::string& text, const std::string& needle) {
     auto qs = parse_questions(text, "q.jsonl");
@@ -46,38 +69,22 @@ TEST(Questions, ErrorsNameFileLineAndField) {
   EXPECT_TRUE(parse_questions("", "empty.jsonl")->empty());
 }
 
-TEST(Retrieval, CountsOverlapsOfGoldRangesAtEachCutOff) {
-  testing::TempDir dir;
-  dir.write("docs/pro.md", "# Pro\n\nPro storage is 250 GB.\n");
-  dir.write("docs/starter.md", "# Starter\n\nStarter storage is 100 GB.\n");
-  dir.write("docs/api.md", "# API\n\nThe rate limit is 600 requests per minute.\n");
-  auto store = kb::Store::open(dir / "kb.db");
-  ASSERT_TRUE(store.ok());
-  ingest::IngestOptions options;
-  options.config.chunking = {8, 0};  // heading and sentence in separate chunks
-  ASSERT_TRUE(ingest::ingest_folder(**store, dir / "docs", options).ok());
-  std::vector<LabelledQuestion> qs = {
-      {"1", "rate limit requests", {}, {{"api.md", 3, 3}}, {}, true, "fact"},
-      {"2", "pro storage", {}, {{"pro.md", 3, 3}}, {}, true, "fact"},
-      {"3", "storage", {"product=starter"}, {{"pro.md", 3, 3}}, {}, true, "plan"},  // filtered out
-      {"4", "zebra", {}, {{"api.md", 1, 3}}, {}, true, "fact"},
-      {"5", "business plan", {}, {}, {}, false, "unanswerable"}};
-  auto report = evaluate_retrieval(**store, qs, 5);
-  ASSERT_TRUE(report.ok()) << report.message();
-  EXPECT_EQ(report->overall.questions, 4);  // unanswerable ones are not scored
-  EXPECT_EQ(report->overall.found_at_1, 2);
-  EXPECT_EQ(report->overall.found_at_5, 2);
-  EXPECT_DOUBLE_EQ(report->overall.recall_at(report->overall.found_at_5), 0.5);
-  EXPECT_DOUBLE_EQ(report->overall.mrr(), 0.5);
-  EXPECT_EQ(report->by_type["plan"].questions, 1);
-  EXPECT_EQ(report->by_type["plan"].found_at_k, 0);
-  ASSERT_EQ(report->misses.size(), 2u);
-  EXPECT_EQ(report->misses[0].id, "3");
-  EXPECT_FALSE(evaluate_retrieval(**store, qs, 0).ok());
-  std::vector<LabelledQuestion> bad = {{"x", "q", {"updated_after=soon"}, {{"a", 1, 1}}, {}, true, ""}};
-  auto bad_report = evaluate_retrieval(**store, bad, 5);
-  ASSERT_FALSE(bad_report.ok());
-  EXPECT_NE(bad_report.message().find("question x"), std::string::npos);
+TEST(Questions, BadLinesAreSkippedWithTheirLineNumbers) {
+  auto set = parse_question_set(
+      "{\"id\": \"a\", \"question\": \"x\", \"answerable\": false}\n"
+      "{broken\n"
+      "\n"
+      "{\"id\": \"b\", \"question\": 5}\n"
+      "{\"id\": \"a\", \"question\": \"again\", \"answerable\": false}\n"
+      "{\"id\": \"c\", \"question\": \"y\", \"answerable\": false}",
+      "q.jsonl");
+  ASSERT_EQ(set.questions.size(), 2u);
+  EXPECT_EQ(set.questions[1].id, "c");
+  ASSERT_EQ(set.skipped.size(), 3u);
+  EXPECT_EQ(set.skipped[0], "q.jsonl:2: not valid JSON");
+  EXPECT_EQ(set.skipped[1], "q.jsonl:4: field 'question' must be text");
+  EXPECT_EQ(set.skipped[2], "q.jsonl:5: duplicate id 'a'");
+  EXPECT_FALSE(load_question_set("/no/such/file.jsonl").ok());
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ Result<LabelledQuestion> parse_one(const json& j) {
   GL_ASSIGN_OR_RETURN(q.id, text_field(j, "id", true));
   GL_ASSIGN_OR_RETURN(q.question, text_field(j, "question", true));
   GL_ASSIGN_OR_RETURN(q.type, text_field(j, "type", false));
+  GL_ASSIGN_OR_RETURN(q.reference_answer, text_field(j, "answer", false));
   GL_ASSIGN_OR_RETURN(q.filters, filters_of(j));
   GL_ASSIGN_OR_RETURN(q.gold, gold_of(j));
   if (auto it = j.find("answerable"); it != j.end()) {
@@ -85,8 +86,8 @@ Result<LabelledQuestion> parse_one(const json& j) {
 
 }  // namespace
 
-Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, const std::string& file_name) {
-  std::vector<LabelledQuestion> out;
+QuestionSet parse_question_set(std::string_view jsonl, const std::string& file_name) {
+  QuestionSet set;
   std::set<std::string> ids;
   size_t line_no = 0, pos = 0;
   while (pos < jsonl.size()) {
@@ -98,21 +99,71 @@ Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, co
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     auto where = file_name + ":" + std::to_string(line_no) + ": ";
     json j = json::parse(line, nullptr, false);
-    if (j.is_discarded()) return make_error(where + "not valid JSON");
+    if (j.is_discarded()) {
+      set.skipped.push_back(where + "not valid JSON");
+      continue;
+    }
     auto q = parse_one(j);
-    if (!q.ok()) return make_error(where + q.message());
-    if (!ids.insert(q->id).second) return make_error(where + "duplicate id '" + q->id + "'");
-    out.push_back(std::move(q).value());
+    if (!q.ok())
+      set.skipped.push_back(where + q.message());
+    else if (!ids.insert(q->id).second)
+      set.skipped.push_back(where + "duplicate id '" + q->id + "'");
+    else
+      set.questions.push_back(std::move(q).value());
   }
-  return out;
+  return set;
 }
 
-Result<std::vector<LabelledQuestion>> load_questions(const std::string& path) {
+Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, const std::string& file_name) {
+  auto set = parse_question_set(jsonl, file_name);
+  if (!set.skipped.empty()) return make_error(set.skipped.front());
+  return std::move(set.questions);
+}
+
+namespace {
+
+Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(path + ": cannot read");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_questions(buffer.str(), path);
+  return buffer.str();
+}
+
+}  // namespace
+
+Result<std::vector<LabelledQuestion>> load_questions(const std::string& path) {
+  GL_ASSIGN_OR_RETURN(auto text, read_file(path));
+  return parse_questions(text, path);
+}
+
+Result<QuestionSet> load_question_set(const std::string& path) {
+  GL_ASSIGN_OR_RETURN(auto text, read_file(path));
+  return parse_question_set(text, path);
+}
+
+std::string question_to_jsonl(const LabelledQuestion& q) {
+  json j = {{"id", q.id}, {"question", q.question}};
+  json filters = json::object();
+  for (const auto& spec : q.filters) {
+    size_t eq = spec.find('=');
+    std::string key = spec.substr(0, eq), value = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    if (!filters.contains(key))
+      filters[key] = value;
+    else if (filters[key].is_string())
+      filters[key] = json::array({filters[key], value});
+    else
+      filters[key].push_back(value);
+  }
+  if (!filters.empty()) j["filters"] = filters;
+  j["gold"] = json::array();
+  for (const auto& g : q.gold)
+    j["gold"].push_back({{"doc", g.doc}, {"first_line", g.first_line}, {"last_line", g.last_line}});
+  j["answer_facts"] = q.answer_facts;
+  if (!q.reference_answer.empty()) j["answer"] = q.reference_answer;
+  j["answerable"] = q.answerable;
+  if (!q.type.empty()) j["type"] = q.type;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace groundline::eval

@@ -9,6 +9,13 @@
 
 namespace groundline::ingest {
 
+Status check_chunk_options(const ChunkOptions& options) {
+  if (options.max_tokens < 8) return make_error("chunk size must be at least 8 tokens");
+  if (options.overlap_tokens < 0 || options.overlap_tokens >= options.max_tokens)
+    return make_error("chunk overlap must be between 0 and the chunk size");
+  return {};
+}
+
 namespace {
 
 int count_tokens(std::string_view text) {

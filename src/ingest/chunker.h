@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
 #include "ingest/parsed_document.h"
 #include "kb/document.h"
 
@@ -21,6 +22,9 @@ struct ChunkOptions {
   int max_tokens = 300;
   int overlap_tokens = 50;
 };
+
+// An error for a chunk size under 8 tokens or an overlap outside [0, size).
+Status check_chunk_options(const ChunkOptions& options);
 
 struct Passage {
   int first_line = 0;  // 1-based, inclusive

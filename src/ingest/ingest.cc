@@ -201,10 +201,7 @@ Result<ProcessedDocument> build_document(std::string_view bytes, const std::stri
 Result<IngestReport> ingest_folder(kb::Store& store, const std::string& folder,
                                    const IngestOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  if (options.config.chunking.max_tokens < 8) return make_error("chunk size must be at least 8 tokens");
-  if (options.config.chunking.overlap_tokens < 0 ||
-      options.config.chunking.overlap_tokens >= options.config.chunking.max_tokens)
-    return make_error("chunk overlap must be between 0 and the chunk size");
+  GL_TRY(check_chunk_options(options.config.chunking));
   GL_ASSIGN_OR_RETURN(auto files, list_files(folder));
   GL_ASSIGN_OR_RETURN(auto extractor, MetadataExtractor::create(options.config));
   GL_ASSIGN_OR_RETURN(auto stored, store.documents());
