@@ -12,6 +12,7 @@ cmake --build build -j"$(nproc)" --target groundline
 gl=build/src/cli/groundline
 kb=acme.db
 example=examples/acme
+report=eval-report
 
 # A fresh knowledge base each time: the demo one is rebuilt, and one made by
 # an older groundline would be refused.
@@ -42,12 +43,8 @@ echo "== groundline ask \"How much does the Business plan cost per seat?\" (not 
 $gl ask "How much does the Business plan cost per seat?" --kb "$kb"
 
 echo
-echo "== groundline eval --answers --questions $example/questions.jsonl"
-$gl eval --answers --kb "$kb" --questions "$example/questions.jsonl"
-
-echo
-echo "== groundline eval --questions $example/questions.jsonl -k 5"
-$gl eval --kb "$kb" --questions "$example/questions.jsonl" -k 5
+echo "== groundline eval --questions $example/questions.jsonl --report $report"
+$gl eval --kb "$kb" --questions "$example/questions.jsonl" --report "$report"
 
 echo
 echo "The knowledge base is $kb; try: $gl ask \"your question\" --kb $kb"
