@@ -124,15 +124,52 @@ TEST_F(Example, InspectListsDocumentsAndShowsNumberedLines) {
   EXPECT_NE(missing.err.find("nope.md"), std::string::npos);
 }
 
-TEST_F(Example, EvalReportsRecallOnTheLabelledQuestions) {
-  auto run = groundline(
-      {"eval", "--kb", kb_, "--questions", kExample + "/questions.jsonl", "-k", "5", "--json"}, *dir_);
+TEST_F(Example, EvalReportsRetrievalAndAnswersOnTheLabelledQuestions) {
+  auto run = groundline({"eval", "--kb", kb_, "--questions", kExample + "/questions.jsonl", "--json"}, *dir_);
   ASSERT_EQ(run.code, 0) << run.err;
   auto j = json::parse(run.out);
-  EXPECT_GE(j["overall"]["questions"].get<int>(), 200);
-  // A floor well under what BM25 reaches here: falling below it means
-  // retrieval broke, not that it got slightly worse.
-  EXPECT_GT(j["overall"]["recall_at_5"].get<double>(), 0.7);
+  const auto& c = j["configs"][0];
+  EXPECT_GE(c["retrieval"]["questions"].get<int>(), 200);
+  // Floors well under what BM25 and the extractive answerer reach here:
+  // falling below one means something broke, not that it got slightly worse.
+  EXPECT_GT(c["retrieval"]["recall_at_5"].get<double>(), 0.7);
+  EXPECT_GT(c["answers"]["accuracy"].get<double>(), 0.4);
+  EXPECT_EQ(c["answers"]["unsupported_after"].get<double>(), 0.0);
+  EXPECT_EQ(c["details"].size(), j["questions"].get<size_t>());
+}
+
+TEST_F(Example, EvalComparesConfigurationsAndWritesTheReport) {
+  auto small =
+      dir_->write("small.yaml", "name: small\nchunking: {tokens: 120, overlap: 20}\nanswers: false\n");
+  auto plain = dir_->write("plain.yaml", "filters: false\n");
+  auto questions = dir_->write("q.jsonl", "{broken\n" + testing::read_file(kExample + "/questions.jsonl"));
+  auto report = *dir_ / "report";
+  auto run = groundline({"eval", "--kb", kb_, "--questions", questions, "--config", small, "--config", plain,
+                         "--report", report, "--limit", "40", "--threads", "2"},
+                        *dir_);
+  EXPECT_EQ(run.code, 1) << run.err;  // done, with the broken line reported
+  EXPECT_NE(run.out.find("small"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("plain"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("120/20"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(questions + ":1: not valid JSON (skipped)"), std::string::npos) << run.out;
+  auto j = json::parse(testing::read_file(report + "/report.json"));
+  EXPECT_EQ(j["questions"], 40);
+  EXPECT_EQ(j["configs"].size(), 2u);
+  EXPECT_EQ(j["configs"][0]["answers"], nullptr);
+  EXPECT_EQ(j["configs"][0]["knowledge_base"], "scratch: re-chunked 120/20");
+  auto html = testing::read_file(report + "/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+
+  auto strict = groundline({"eval", "--kb", kb_, "--questions", questions, "--strict"}, *dir_);
+  EXPECT_EQ(strict.code, 2);
+  EXPECT_NE(strict.err.find(":1: not valid JSON"), std::string::npos) << strict.err;
+  auto bad_config = dir_->write("bad.yaml", "chunking: {tokens: 3}\n");
+  auto bad = groundline({"eval", "--kb", kb_, "--questions", questions, "--config", bad_config}, *dir_);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("bad.yaml: chunking: chunk size"), std::string::npos) << bad.err;
+  auto no_kb = groundline({"eval", "--kb", *dir_ / "none.db", "--questions", questions}, *dir_);
+  EXPECT_EQ(no_kb.code, 2);
+  EXPECT_FALSE(std::filesystem::exists(*dir_ / "none.db"));
 }
 
 TEST_F(Example, ReingestOfTheUnchangedExampleDoesNoWork) {

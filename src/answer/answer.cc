@@ -74,6 +74,23 @@ Result<Drafted> draft(kb::Store& store, std::string_view question, const std::ve
   return out;
 }
 
+// The self-check's verdicts: denied sentences move to `removed`. A reply
+// that cannot be read leaves the verified sentences and is reported.
+void apply_self_check(llm::LanguageModel& checker, Verified& verified, Answer& answer) {
+  auto start = Clock::now();
+  auto denied = self_check(checker, verified.kept);
+  answer.latency.self_check_ms = ms_since(start);
+  if (!denied.ok()) {
+    answer.self_check_error = denied.message();
+    return;
+  }
+  for (auto i = denied->rbegin(); i != denied->rend(); ++i) {
+    auto& s = verified.kept[*i];
+    verified.removed.push_back({s.text, s.citations, "the self-check found its cited lines do not state it"});
+    verified.kept.erase(verified.kept.begin() + static_cast<std::ptrdiff_t>(*i));
+  }
+}
+
 }  // namespace
 
 Result<Answer> ask(kb::Store& store, std::string_view question, const AskOptions& options) {
@@ -104,16 +121,9 @@ Result<Answer> ask(kb::Store& store, std::string_view question, const AskOptions
   VerifyOptions verify_options;
   verify_options.products = products;
   auto verified = verify(drafted.sentences, answer.sources, verify_options);
-  if (options.model && options.self_check && !verified.kept.empty()) {
-    auto check_start = Clock::now();
-    GL_ASSIGN_OR_RETURN(auto denied, self_check(*options.model, verified.kept));
-    for (auto i = denied.rbegin(); i != denied.rend(); ++i) {
-      auto& s = verified.kept[*i];
-      verified.removed.push_back(
-          {s.text, s.citations, "the self-check found its cited lines do not state it"});
-      verified.kept.erase(verified.kept.begin() + static_cast<std::ptrdiff_t>(*i));
-    }
-    answer.latency.self_check_ms = ms_since(check_start);
+  llm::LanguageModel* checker = options.checker ? options.checker : options.model;
+  if (checker && options.self_check && !verified.kept.empty()) {
+    apply_self_check(*checker, verified, answer);
   }
   answer.sentences = std::move(verified.kept);
   answer.removed = std::move(verified.removed);
@@ -121,7 +131,7 @@ Result<Answer> ask(kb::Store& store, std::string_view question, const AskOptions
 
   answer.grounded = !answer.sentences.empty();
   answer.abstained = !answer.grounded;
-  answer.needs_human = answer.abstained || !answer.removed.empty();
+  answer.needs_human = answer.abstained || !answer.removed.empty() || !answer.self_check_error.empty();
   if (answer.abstained) {
     answer.text = std::string(kNotFound);
     answer.abstain_reason = !drafted.abstain_reason.empty()
@@ -178,6 +188,7 @@ nlohmann::json to_json(const Answer& a) {
           {"abstained", a.abstained},
           {"needs_human", a.needs_human},
           {"abstain_reason", a.abstain_reason},
+          {"self_check_error", a.self_check_error},
           {"confidence", a.confidence},
           {"answerer", a.answerer},
           {"sentences", sentences},

@@ -92,6 +92,9 @@ struct Answer {
   bool abstained = false;  // nothing supported answers: text says so
   bool needs_human = false;
   std::string abstain_reason;
+  // Set when the self-check was asked for but its reply could not be read:
+  // the verified sentences stay, and the answer is marked for a human.
+  std::string self_check_error;
   double confidence = 0;  // 0..1
   std::vector<Source> sources;
   std::string answerer;  // "extractive", or the model's id()
@@ -105,9 +108,11 @@ struct AskOptions {
   llm::LanguageModel* model = nullptr;
   int max_tokens = 512;
   double temperature = 0;
-  // Generative backends only: a second pass asks the model whether each
-  // kept sentence follows from its quote, and removes those it denies.
+  // A second pass asks a model whether each kept sentence follows from its
+  // quote, and removes those it denies: `checker` when given (so that
+  // extractive answers can be checked too), else `model`. Borrowed.
   bool self_check = false;
+  llm::LanguageModel* checker = nullptr;
   // Streams the model's raw text as it is generated (before verification).
   std::function<bool(std::string_view piece)> on_text;
 };
@@ -119,7 +124,7 @@ Result<Answer> ask(kb::Store& store, std::string_view question, const AskOptions
 
 // The answer object as the CLI's --json and the HTTP API return it:
 // {"question", "text", "grounded", "abstained", "needs_human",
-//  "abstain_reason", "confidence", "answerer",
+//  "abstain_reason", "self_check_error", "confidence", "answerer",
 //  "sentences": [{"text", "citations": [{"source", "doc_id", "path",
 //      "title", "version", "first_line", "last_line", "quote"}]}],
 //  "removed": [{"text", "reason", "citations": [...]}],

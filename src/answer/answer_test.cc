@@ -169,5 +169,34 @@ TEST_F(AskTest, AModelsUncitedTextIsRemovedAndTheAnswerAbstains) {
   EXPECT_GT(a.latency.ms_per_token, 0);
 }
 
+TEST_F(AskTest, ASelfCheckByAModelKeepsOrRemovesEachVerifiedSentence) {
+  // stories260K cannot judge support, but under the JSON schema it must
+  // still give one verdict per sentence; whatever it says, each extractive
+  // sentence is kept or removed with the self-check's reason.
+  auto model = llm::open_language_model("gguf:" + kShared + "models/stories260K.gguf");
+  ASSERT_TRUE(model.ok()) << model.message();
+  const std::string question = "What is the maximum file size on Pro?";
+  Answer plain = ask_ok(question);
+  ASSERT_FALSE(plain.sentences.empty());
+  AskOptions options;
+  options.self_check = true;
+  options.checker = model->get();
+  Answer checked = ask_ok(question, options);
+  EXPECT_EQ(checked.answerer, "extractive");
+  size_t denied = 0;
+  for (const auto& r : checked.removed) denied += r.reason.find("self-check") != std::string::npos;
+  EXPECT_EQ(checked.sentences.size() + denied, plain.sentences.size());
+  if (!checked.self_check_error.empty()) {  // a reply cut short: nothing removed, a human asked
+    EXPECT_EQ(denied, 0u);
+    EXPECT_TRUE(checked.needs_human);
+    EXPECT_EQ(to_json(checked)["self_check_error"], checked.self_check_error);
+  }
+  EXPECT_GT(checked.latency.self_check_ms, 0);
+  EXPECT_LE(checked.latency.self_check_ms, checked.latency.verify_ms);
+  EXPECT_EQ(checked.abstained, checked.sentences.empty());
+  options.self_check = false;
+  EXPECT_EQ(ask_ok(question, options).latency.self_check_ms, 0) << "a checker alone does not check";
+}
+
 }  // namespace
 }  // namespace groundline::answer

@@ -62,7 +62,7 @@ Result<std::vector<size_t>> self_check(llm::LanguageModel& model,
        "they do, false when the statement adds, changes or contradicts anything. Reply with JSON: "
        "{\"supported\": [true or false for each statement, in order]}"},
       {"user", statements}};
-  request.max_tokens = 16 + 8 * static_cast<int>(sentences.size());
+  request.max_tokens = 32 + 16 * static_cast<int>(sentences.size());  // room for spacing and short pieces
   request.json_schema =
       R"({"type":"object","properties":{"supported":{"type":"array","items":{"type":"boolean"}}},)"
       R"("required":["supported"],"additionalProperties":false})";

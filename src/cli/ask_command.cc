@@ -22,6 +22,7 @@ struct AskArgs {
   double temperature = 0;
   int threads = 0;
   bool self_check = false;
+  std::string check_llm;
   bool stream = false;
   bool json = false;
 };
@@ -48,13 +49,18 @@ int run_ask(const AskArgs& args) {
   if (!filters.ok()) return fail(filters.message());
   auto store = open_kb(args.kb, true);
   if (!store.ok()) return fail(store.message());
-  std::unique_ptr<llm::LanguageModel> model;
+  llm::LanguageModelOptions model_options;
+  model_options.threads = args.threads;
+  std::unique_ptr<llm::LanguageModel> model, checker;
   if (args.llm != "none") {
-    llm::LanguageModelOptions model_options;
-    model_options.threads = args.threads;
     auto opened = llm::open_language_model(args.llm, model_options);
     if (!opened.ok()) return fail(opened.message());
     model = std::move(opened).value();
+  }
+  if (!args.check_llm.empty()) {
+    auto opened = llm::open_language_model(args.check_llm, model_options);
+    if (!opened.ok()) return fail("--check-llm: " + opened.message());
+    checker = std::move(opened).value();
   }
   answer::AskOptions options;
   options.filters = std::move(filters).value();
@@ -62,7 +68,8 @@ int run_ask(const AskArgs& args) {
   options.model = model.get();
   options.max_tokens = args.max_tokens;
   options.temperature = args.temperature;
-  options.self_check = args.self_check;
+  options.self_check = args.self_check || checker;
+  options.checker = checker.get();
   if (args.stream && !args.json) {
     std::printf("draft: ");
     options.on_text = [](std::string_view piece) {
@@ -104,7 +111,13 @@ void add_ask_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 2.0));
   cmd->add_option("--threads", args->threads, "gguf: threads (0: all cores)")->capture_default_str();
-  cmd->add_flag("--self-check", args->self_check, "Models only: a second pass checks each kept sentence");
+  cmd->add_flag(
+      "--self-check", args->self_check,
+      "A second pass by the model (--llm or --check-llm) checks each kept sentence against its lines");
+  cmd->add_option(
+      "--check-llm", args->check_llm,
+      "The model of the self-check (openai:URL[#model] or gguf:PATH), also for extractive answers; "
+      "implies --self-check");
   cmd->add_flag("--stream", args->stream, "Show the model's draft as it is written");
   cmd->add_flag("--json", args->json, "Print the answer object as JSON");
   cmd->callback([args, &exit_code] { exit_code = run_ask(*args); });

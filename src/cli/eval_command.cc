@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "eval/report.h"
-// REPORT_HTML_INCLUDE
+#include "eval/report_html.h"
 
 namespace groundline::cli {
 
@@ -71,7 +71,7 @@ Status write_report(const std::string& dir, const nlohmann::json& report) {
   if (ec) return make_error(dir + ": cannot create the report folder: " + ec.message());
   GL_TRY(write_file(std::filesystem::path(dir) / "report.json",
                     report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
-  return {};  // REPORT_HTML_WRITE
+  return write_file(std::filesystem::path(dir) / "report.html", eval::report_html(report));
 }
 
 Status load_configs(EvalArgs& args) {

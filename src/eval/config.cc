@@ -11,8 +11,8 @@ namespace groundline::eval {
 
 namespace {
 
-const std::set<std::string> kKeys = {"name",     "chunking", "filters",    "retriever",
-                                     "answerer", "sources",  "self_check", "answers"};
+const std::set<std::string> kKeys = {"name",    "chunking",   "filters", "retriever", "answerer",
+                                     "sources", "self_check", "checker", "answers"};
 
 Status read_chunking(const YAML::Node& node, EvalConfig& config) {
   if (!node.IsMap()) return make_error("chunking: expected {tokens: N, overlap: M}");
@@ -31,10 +31,22 @@ Status read_chunking(const YAML::Node& node, EvalConfig& config) {
   return {};
 }
 
+bool is_model_spec(const std::string& spec) {
+  return spec.rfind("openai:", 0) == 0 || spec.rfind("gguf:", 0) == 0;
+}
+
 Status read_answerer(const std::string& answerer, EvalConfig& config) {
-  if (answerer != "extractive" && answerer.rfind("openai:", 0) != 0 && answerer.rfind("gguf:", 0) != 0)
+  if (answerer != "extractive" && !is_model_spec(answerer))
     return make_error("answerer: '" + answerer + "' is not extractive, openai:URL[#model] or gguf:PATH");
   config.answerer = answerer;
+  return {};
+}
+
+Status read_checker(const std::string& checker, EvalConfig& config) {
+  if (!is_model_spec(checker))
+    return make_error("checker: '" + checker + "' is not openai:URL[#model] or gguf:PATH");
+  config.checker = checker;
+  config.self_check = true;
   return {};
 }
 
@@ -53,6 +65,7 @@ Status read_key(const std::string& key, const YAML::Node& value, EvalConfig& con
     if (config.sources < 1 || config.sources > 50) return make_error("sources: must be between 1 and 50");
   }
   if (key == "self_check") config.self_check = value.as<bool>();
+  if (key == "checker") return read_checker(value.as<std::string>(), config);
   if (key == "answers") config.answers = value.as<bool>();
   return {};
 }

@@ -7,7 +7,8 @@
 //   retriever: bm25
 //   answerer: extractive            # or openai:URL[#model] or gguf:PATH
 //   sources: 5                      # chunks shown to the answerer
-//   self_check: false               # model answerers: the second pass
+//   self_check: false               # the second pass, by the answerer's model
+//   checker: gguf:PATH              # or by this model (extractive answers too)
 //   answers: true                   # false: measure retrieval only
 #pragma once
 
@@ -28,6 +29,7 @@ struct EvalConfig {
   std::string answerer = "extractive";
   int sources = 5;
   bool self_check = false;
+  std::string checker;  // the self-check's model, when not the answerer's
   bool answers = true;
 };
 

@@ -77,12 +77,17 @@ void score_answer(const LabelledQuestion& q, const answer::Answer& a, QuestionRe
   if (!q.reference_answer.empty()) r.f1 = a.abstained ? 0.0 : token_f1(text, q.reference_answer);
 }
 
-Status answer_question(kb::Store& store, llm::LanguageModel* model, const LabelledQuestion& q,
+struct Models {
+  std::unique_ptr<llm::LanguageModel> answerer, checker;
+};
+
+Status answer_question(kb::Store& store, const Models& models, const LabelledQuestion& q,
                        const EvalConfig& config, QuestionResult& r) {
   answer::AskOptions options;
   GL_ASSIGN_OR_RETURN(options.filters, retrieve::parse_filters(filters_of(q, config)));
   options.sources = config.sources;
-  options.model = model;
+  options.model = models.answerer.get();
+  options.checker = models.checker.get();
   options.self_check = config.self_check;
   GL_ASSIGN_OR_RETURN(auto a, answer::ask(store, q.question, options));
   score_answer(q, a, r);
@@ -100,13 +105,13 @@ Verdict verdict_of(const QuestionResult& r) {
 
 struct Worker {
   Worker(const std::vector<LabelledQuestion>& questions, const EvalConfig& config, const EvalOptions& options,
-         llm::LanguageModel* model, std::vector<QuestionResult>& results)
-      : questions(questions), config(config), options(options), model(model), results(results) {}
+         const Models& models, std::vector<QuestionResult>& results)
+      : questions(questions), config(config), options(options), models(models), results(results) {}
 
   const std::vector<LabelledQuestion>& questions;
   const EvalConfig& config;
   const EvalOptions& options;
-  llm::LanguageModel* model;
+  const Models& models;
   std::vector<QuestionResult>& results;
   std::atomic<size_t> next{0}, done{0};
   std::mutex mutex;
@@ -131,7 +136,7 @@ struct Worker {
     r.answerable = q.answerable;
     r.expected = q.answerable ? joined(q.answer_facts) : "abstain";
     GL_TRY(search_question(store, q, config, options.k, r));
-    if (config.answers) GL_TRY(answer_question(store, model, q, config, r));
+    if (config.answers) GL_TRY(answer_question(store, models, q, config, r));
     r.verdict = verdict_of(r);
     return {};
   }
@@ -142,9 +147,16 @@ struct Worker {
   }
 };
 
-Result<std::unique_ptr<llm::LanguageModel>> open_answerer(const EvalConfig& config) {
-  if (!config.answers || config.answerer == "extractive") return std::unique_ptr<llm::LanguageModel>();
-  return llm::open_language_model(config.answerer);
+Result<Models> open_models(const EvalConfig& config) {
+  Models models;
+  if (!config.answers) return models;
+  if (config.answerer != "extractive") {
+    GL_ASSIGN_OR_RETURN(models.answerer, llm::open_language_model(config.answerer));
+  }
+  if (!config.checker.empty()) {
+    GL_ASSIGN_OR_RETURN(models.checker, llm::open_language_model(config.checker));
+  }
+  return models;
 }
 
 }  // namespace
@@ -170,9 +182,9 @@ const char* verdict_name(Verdict verdict) {
 Result<ConfigResult> evaluate(const std::string& kb_path, const std::vector<LabelledQuestion>& questions,
                               const EvalConfig& config, const EvalOptions& options) {
   if (options.k < 1) return make_error("k must be at least 1");
-  GL_ASSIGN_OR_RETURN(auto model, open_answerer(config));
+  GL_ASSIGN_OR_RETURN(auto models, open_models(config));
   ConfigResult result{config, kb_path, std::vector<QuestionResult>(questions.size())};
-  Worker worker(questions, config, options, model.get(), result.questions);
+  Worker worker(questions, config, options, models, result.questions);
   size_t threads = std::clamp<size_t>(options.threads, 1, std::max<size_t>(questions.size(), 1));
   std::vector<std::unique_ptr<kb::Store>> stores;
   for (size_t t = 0; t < threads; ++t) {

@@ -173,6 +173,22 @@ TEST(Evaluation, OtherChunkingRunsOnAScratchCopyAndLeavesTheKnowledgeBaseAlone) 
   EXPECT_EQ(*knowledge_base_for(kb, bigger, dir / ""), *scratch);  // made once, reused
 }
 
+TEST(Evaluation, ASelfCheckingModelAddsItsStageToTheLatencies) {
+  TempDir dir;
+  auto kb = make_kb(dir);
+  EvalConfig config;
+  config.checker = "gguf:" + std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/stories260K.gguf";
+  config.self_check = true;
+  auto result = evaluate(kb, questions(), config, EvalOptions{});
+  ASSERT_TRUE(result.ok()) << result.message();
+  auto stages = latency_by_stage(*result);
+  ASSERT_TRUE(stages.count("self_check"));
+  EXPECT_GT(stages["self_check"].p99, 0);
+  EXPECT_LE(stages["self_check"].p99, stages["total"].p99);
+  config.checker = "gguf:" + (dir / "missing.gguf");
+  EXPECT_FALSE(evaluate(kb, questions(), config, EvalOptions{}).ok());
+}
+
 TEST(Evaluation, GoldReferencesToUnknownDocumentsOrLinesAreReported) {
   TempDir dir;
   auto kb = make_kb(dir);
@@ -238,6 +254,11 @@ TEST(EvalConfigFile, ReadsEveryKeyAndNamesTheBadOne) {
   expect_error("- a\n- b", "expected a mapping");
   expect_error("name: [unclosed", "c.yaml:");
   expect_error("name: ''", "name: must not be empty");
+  expect_error("checker: extractive", "checker: 'extractive'");
+  auto checked = parse_eval_config("checker: gguf:/models/judge.gguf\n", "c.yaml");
+  ASSERT_TRUE(checked.ok()) << checked.message();
+  EXPECT_TRUE(checked->self_check);
+  EXPECT_EQ(checked->checker, "gguf:/models/judge.gguf");
 }
 
 std::string write_questions(const TempDir& dir) {

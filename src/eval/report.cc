@@ -25,7 +25,8 @@ json settings_json(const EvalConfig& c) {
           {"retriever", c.retriever},
           {"answerer", c.answers ? c.answerer : "none"},
           {"sources", c.sources},
-          {"self_check", c.self_check}};
+          {"self_check", c.self_check},
+          {"checker", c.checker.empty() ? json(nullptr) : json(c.checker)}};
 }
 
 json retrieval_json(const RetrievalSummary& s) {
