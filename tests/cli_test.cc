@@ -172,6 +172,39 @@ TEST_F(Example, EvalComparesConfigurationsAndWritesTheReport) {
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "none.db"));
 }
 
+TEST(Cli, ImportedBenchmarksIngestAndEvaluate) {
+  TempDir dir;
+  const std::string data = std::string(GROUNDLINE_SOURCE_DIR) + "/tests/data/import/";
+  auto squad =
+      groundline({"import", "squad", data + "squad-mini-v2.json", "--out", dir / "squad", "--json"}, dir);
+  ASSERT_EQ(squad.code, 0) << squad.err;
+  auto summary = json::parse(squad.out);
+  EXPECT_EQ(summary["questions"], 6);
+  EXPECT_EQ(summary["unanswerable"], 2);
+  auto again = groundline({"import", "squad", data + "squad-mini-v2.json", "--out", dir / "squad"}, dir);
+  EXPECT_EQ(again.code, 2) << "an earlier import is kept unless --force";
+  auto beir = groundline({"import", "beir", data + "beir-mini", "--out", dir / "beir", "--json"}, dir);
+  ASSERT_EQ(beir.code, 0) << beir.err;
+  for (const std::string name : {"squad", "beir"}) {
+    SCOPED_TRACE(name);
+    auto kb = dir / (name + ".db");
+    auto ingest = groundline({"ingest", dir / (name + "/docs"), "--kb", kb}, dir);
+    ASSERT_EQ(ingest.code, 0) << ingest.err;
+    auto eval =
+        groundline({"eval", "--kb", kb, "--questions", dir / (name + "/questions.jsonl"), "--json"}, dir);
+    ASSERT_EQ(eval.code, 0) << eval.err << eval.out;  // every gold range resolves
+    auto j = json::parse(eval.out);
+    EXPECT_TRUE(j["problems"].empty());
+    EXPECT_GT(j["configs"][0]["retrieval"]["recall_at_10"].get<double>(), 0.5);
+    if (name == "squad") {
+      EXPECT_TRUE(j["configs"][0]["answers"]["token_f1"].is_number());
+    }
+  }
+  auto missing = groundline({"import", "beir", dir / "nothing", "--out", dir / "x"}, dir);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("nothing"), std::string::npos) << missing.err;
+}
+
 TEST_F(Example, ReingestOfTheUnchangedExampleDoesNoWork) {
   auto run = groundline(
       {"ingest", kExample + "/docs", "--config", kExample + "/groundline.yaml", "--kb", kb_, "--json"},

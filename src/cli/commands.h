@@ -18,5 +18,6 @@ void add_generate_command(CLI::App& app, int& exit_code);
 void add_bench_llm_command(CLI::App& app, int& exit_code);
 void add_make_model_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_import_command(CLI::App& app, int& exit_code);
 
 }  // namespace groundline::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   groundline::cli::add_bench_llm_command(app, exit_code);
   groundline::cli::add_make_model_command(app, exit_code);
   groundline::cli::add_serve_command(app, exit_code);
+  groundline::cli::add_import_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
