@@ -102,6 +102,13 @@ class WordTerms {
       if (form.length == 0) return add_short_form(key, word);
     }
   }
+  // A hint to the cache: the word will be looked up soon.
+  void prefetch(std::string_view word) const {
+    if (word.empty() || word.size() > sizeof(ShortForm::key)) return;
+    uint64_t key[2] = {0, 0};
+    std::memcpy(key, word.data(), word.size());
+    __builtin_prefetch(&short_forms_[slot_of(key, static_cast<uint32_t>(word.size()))]);
+  }
   const std::string& term(int32_t id) const { return term_text_[static_cast<size_t>(id)]; }
   // Where the term sits in the chunk or document being counted (-1: not
   // there yet). Reset to -1 when the count is done.
@@ -232,9 +239,17 @@ std::vector<DocumentWord> words_of(std::string_view text, WordTerms& table) {
   std::vector<DocumentWord> words;
   if (text.size() >= UINT32_MAX) return words;  // counted chunk by chunk instead
   words.reserve(text.size() / 6);
-  core::for_each_word(text, [&](std::string_view word, size_t begin, size_t end) {
-    words.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end), table.term_of(word)});
+  core::for_each_word(text, [&](std::string_view, size_t begin, size_t end) {
+    words.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end), -1});
   });
+  // The table of forms outgrows the cache, so the slot of a word a little
+  // ahead is fetched while this one is looked up.
+  constexpr size_t kAhead = 8;
+  auto word_at = [&](size_t k) { return text.substr(words[k].begin, words[k].end - words[k].begin); };
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k + kAhead < words.size()) table.prefetch(word_at(k + kAhead));
+    words[k].term = table.term_of(word_at(k));
+  }
   return words;
 }
 
