@@ -86,17 +86,28 @@ void put_fields(std::string& out, const std::array<uint32_t, kFieldCount>& tf,
 class WordTerms {
  public:
   // The local id of the word's term, or -1 for a stop word. Words of up to
-  // 16 bytes, nearly all of any text, are looked up in a direct-mapped
-  // table of recent words first, which stays in cache.
+  // 16 bytes, nearly all of any text, are keys of one open-addressing
+  // table that holds their bytes in the slot: a lookup is a multiply and
+  // usually one cache line, and it is exact, so a word met before never
+  // takes a second lookup.
   int32_t term_of(std::string_view word) {
-    if (word.size() > sizeof(Recent::key)) return lookup(word);
+    if (word.empty() || word.size() > sizeof(ShortForm::key)) return long_term_of(word);
     uint64_t key[2] = {0, 0};
     std::memcpy(key, word.data(), word.size());
-    uint64_t mix = (key[0] * 0x9E3779B97F4A7C15ull) ^ (key[1] * 0xC2B2AE3D27D4EB4Full) ^ word.size();
-    Recent& recent = recent_[(mix * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
-    if (recent.length == word.size() && recent.key[0] == key[0] && recent.key[1] == key[1]) return recent.id;
-    recent = {{key[0], key[1]}, static_cast<uint32_t>(word.size()), lookup(word)};
-    return recent.id;
+    const auto length = static_cast<uint32_t>(word.size());
+    const size_t mask = short_forms_.size() - 1;
+    for (size_t i = slot_of(key, length);; i = (i + 1) & mask) {
+      const ShortForm& form = short_forms_[i];
+      if (form.length == length && form.key[0] == key[0] && form.key[1] == key[1]) return form.id;
+      if (form.length == 0) return add_short_form(key, word);
+    }
+  }
+  // A hint to the cache: the word will be looked up soon.
+  void prefetch(std::string_view word) const {
+    if (word.empty() || word.size() > sizeof(ShortForm::key)) return;
+    uint64_t key[2] = {0, 0};
+    std::memcpy(key, word.data(), word.size());
+    __builtin_prefetch(&short_forms_[slot_of(key, static_cast<uint32_t>(word.size()))]);
   }
   const std::string& term(int32_t id) const { return term_text_[static_cast<size_t>(id)]; }
   // Where the term sits in the chunk or document being counted (-1: not
@@ -115,42 +126,74 @@ class WordTerms {
   // Forgets everything when hostile input made the table large; only
   // between documents, when no id is in use.
   void bound_size() {
-    if (forms_.size() < kMaxForms && forms_.key_bytes() < kMaxKeyBytes) return;
+    if (short_count_ + long_forms_.size() < kMaxForms && long_forms_.key_bytes() < kMaxKeyBytes) return;
     *this = WordTerms();
   }
 
  private:
-  int32_t lookup(std::string_view word) {
-    uint64_t hash = core::StringIds::hash(word);
-    if (const int32_t* id = forms_.find(word, hash)) return *id;
-    std::string term = core::index_term(word);
+  struct ShortForm {
+    uint64_t key[2] = {0, 0};  // the word's bytes, zero-padded
+    uint32_t length = 0;       // 0: a free slot
     int32_t id = -1;
-    if (!term.empty()) {
-      uint64_t term_hash = core::StringIds::hash(term);
-      if (const int32_t* known = terms_.find(term, term_hash)) {
-        id = *known;
-      } else {
-        id = static_cast<int32_t>(term_text_.size());
-        terms_.insert(term, term_hash, id);
-        term_text_.push_back(std::move(term));
-        chunk_slot_.push_back(-1);
-        document_slot_.push_back(-1);
-        global_.push_back(-1);
-      }
-    }
-    forms_.insert(word, hash, id);
+  };
+
+  size_t slot_of(const uint64_t key[2], uint32_t length) const {
+    uint64_t mix = (key[0] * 0x9E3779B97F4A7C15ull) ^ (key[1] * 0xC2B2AE3D27D4EB4Full) ^ length;
+    return (mix * 0x9E3779B97F4A7C15ull) >> (64 - short_bits_);
+  }
+
+  int32_t add_short_form(const uint64_t key[2], std::string_view word) {
+    int32_t id = term_id_of(word);
+    if (2 * (short_count_ + 1) > short_forms_.size()) grow_short_forms();
+    place({{key[0], key[1]}, static_cast<uint32_t>(word.size()), id});
+    ++short_count_;
+    return id;
+  }
+
+  void place(const ShortForm& form) {
+    const size_t mask = short_forms_.size() - 1;
+    size_t i = slot_of(form.key, form.length);
+    while (short_forms_[i].length != 0) i = (i + 1) & mask;
+    short_forms_[i] = form;
+  }
+
+  void grow_short_forms() {
+    std::vector<ShortForm> old(short_forms_.size() * 2);
+    old.swap(short_forms_);
+    ++short_bits_;
+    for (const auto& form : old)
+      if (form.length != 0) place(form);
+  }
+
+  int32_t long_term_of(std::string_view word) {
+    uint64_t hash = core::StringIds::hash(word);
+    if (const int32_t* id = long_forms_.find(word, hash)) return *id;
+    int32_t id = term_id_of(word);
+    long_forms_.insert(word, hash, id);
+    return id;
+  }
+
+  // The local id of a word form's term, added when new; -1 for a stop word.
+  int32_t term_id_of(std::string_view word) {
+    std::string term = core::index_term(word);
+    if (term.empty()) return -1;
+    uint64_t term_hash = core::StringIds::hash(term);
+    if (const int32_t* known = terms_.find(term, term_hash)) return *known;
+    auto id = static_cast<int32_t>(term_text_.size());
+    terms_.insert(term, term_hash, id);
+    term_text_.push_back(std::move(term));
+    chunk_slot_.push_back(-1);
+    document_slot_.push_back(-1);
+    global_.push_back(-1);
     return id;
   }
 
   static constexpr size_t kMaxForms = 1'000'000, kMaxKeyBytes = 64u << 20;
-  static constexpr int kRecentBits = 13;
-  struct Recent {
-    uint64_t key[2] = {0, 0};
-    uint32_t length = UINT32_MAX;  // none
-    int32_t id = -1;
-  };
-  std::vector<Recent> recent_ = std::vector<Recent>(size_t{1} << kRecentBits);
-  core::StringIds forms_, terms_;
+  static constexpr int kInitialShortBits = 13;
+  int short_bits_ = kInitialShortBits;
+  std::vector<ShortForm> short_forms_ = std::vector<ShortForm>(size_t{1} << kInitialShortBits);
+  size_t short_count_ = 0;
+  core::StringIds long_forms_, terms_;
   std::vector<std::string> term_text_;
   std::vector<int32_t> chunk_slot_, document_slot_, global_;
   uint64_t serial_ = 0;
@@ -196,9 +239,17 @@ std::vector<DocumentWord> words_of(std::string_view text, WordTerms& table) {
   std::vector<DocumentWord> words;
   if (text.size() >= UINT32_MAX) return words;  // counted chunk by chunk instead
   words.reserve(text.size() / 6);
-  core::for_each_word(text, [&](std::string_view word, size_t begin, size_t end) {
-    words.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end), table.term_of(word)});
+  core::for_each_word(text, [&](std::string_view, size_t begin, size_t end) {
+    words.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end), -1});
   });
+  // The table of forms outgrows the cache, so the slot of a word a little
+  // ahead is fetched while this one is looked up.
+  constexpr size_t kAhead = 8;
+  auto word_at = [&](size_t k) { return text.substr(words[k].begin, words[k].end - words[k].begin); };
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k + kAhead < words.size()) table.prefetch(word_at(k + kAhead));
+    words[k].term = table.term_of(word_at(k));
+  }
   return words;
 }
 

@@ -114,6 +114,8 @@ class PostingListBuilder {
   void add(const Posting& posting);
   void append(const TermSegment& segment, std::string_view document_bytes, int64_t first_id);
   size_t size() const { return count_; }
+  // Where the next bytes go.
+  const char* end() const { return bytes_.data() + bytes_.size(); }
   // The list as stored: its length, then the postings.
   std::string blob() const;
 

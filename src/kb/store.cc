@@ -614,9 +614,14 @@ Status Store::insert_chunks(int64_t doc_id, int version, const PreparedDocument&
     auto& added = pending_tags_[key].added;
     for (size_t i = 0; i < chunks.size(); ++i) added.push_back(first_id + static_cast<int64_t>(i));
   }
-  for (const auto& segment : terms.segments) {
-    pending_term(segment.term).added.append(segment, terms.bytes, first_id);
-    pending_bytes_ += segment.end - segment.begin;
+  // Each segment extends another term's list, a cache miss or two apiece:
+  // the lists of the segments a little ahead are fetched meanwhile.
+  const auto& segments = terms.segments;
+  for (size_t k = 0; k < segments.size(); ++k) {
+    if (k + 16 < segments.size()) prefetch_term(segments[k + 16].term);
+    if (k + 8 < segments.size()) prefetch_list_end(segments[k + 8].term);
+    pending_term(segments[k].term).added.append(segments[k], terms.bytes, first_id);
+    pending_bytes_ += segments[k].end - segments[k].begin;
   }
   next_chunk_id_ = first_id + static_cast<int64_t>(chunks.size());
   if (pending_bytes_ > kFlushBytes) GL_TRY(flush_index());
@@ -787,6 +792,19 @@ Store::PendingTerm& Store::pending_term(int32_t id) {
   auto at = static_cast<size_t>(id);
   if (at >= pending_terms_.size()) pending_terms_.resize(std::max(at + 1, pending_terms_.size() * 2));
   return pending_terms_[at];
+}
+
+void Store::prefetch_term(int32_t id) const {
+  auto at = static_cast<size_t>(id);
+  if (at >= pending_terms_.size()) return;
+  const auto* first = reinterpret_cast<const char*>(&pending_terms_[at]);
+  __builtin_prefetch(first);
+  __builtin_prefetch(first + sizeof(PendingTerm) - 1);
+}
+
+void Store::prefetch_list_end(int32_t id) const {
+  auto at = static_cast<size_t>(id);
+  if (at < pending_terms_.size()) __builtin_prefetch(pending_terms_[at].added.end(), 1);
 }
 
 void Store::forget_pending() {

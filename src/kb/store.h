@@ -155,6 +155,9 @@ class Store {
     std::vector<int64_t> added, removed;
   };
   PendingTerm& pending_term(int32_t id);
+  // Hints to the cache: the pending list of a term, and where it grows.
+  void prefetch_term(int32_t id) const;
+  void prefetch_list_end(int32_t id) const;
   Status merge_terms();
   Status merge_tags();
   // The id the next inserted chunk gets.

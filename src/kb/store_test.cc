@@ -285,6 +285,34 @@ TEST(LexicalInvert, DocumentWordsGiveTheSameListsAsEachChunkAlone) {
   }
 }
 
+TEST(LexicalTerms, EveryWordFormKeepsItsTermAsTheFormTableGrows) {
+  // Far more forms than the table starts with, of every length around
+  // the 16 bytes kept in a slot, each met twice: once new, once known.
+  std::vector<std::string> words;
+  for (int i = 0; i < 20000; ++i) {
+    std::string word = "w" + std::to_string(i) + "x";
+    words.push_back(word + std::string(static_cast<size_t>(i % 20), 'q'));
+  }
+  words.push_back("abcdefghijklmnop");   // 16 bytes
+  words.push_back("abcdefghijklmnopq");  // 17
+  words.push_back("Running");
+  words.push_back("the");
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& word : words) {
+      Chunk chunk;
+      chunk.text = word;
+      auto terms = terms_of(chunk);
+      std::string expected = core::index_term(word);
+      if (expected.empty()) {
+        EXPECT_TRUE(terms.terms.empty()) << word;
+      } else {
+        ASSERT_EQ(terms.terms.size(), 1u) << word;
+        EXPECT_EQ(terms.terms[0].term, expected) << word;
+      }
+    }
+  }
+}
+
 TEST(LexicalBlobs, RoundTripAndRejectCorruptBytes) {
   std::vector<Posting> postings = {{3, {1, 0, 0}, {10, 0, 0}}, {70000, {2, 1, 1}, {300, 5, 0}}};
   auto decoded = decode_postings(encode_postings(postings));
