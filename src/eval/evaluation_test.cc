@@ -189,6 +189,27 @@ TEST(Evaluation, ASelfCheckingModelAddsItsStageToTheLatencies) {
   EXPECT_FALSE(evaluate(kb, questions(), config, EvalOptions{}).ok());
 }
 
+TEST(Evaluation, AModelAnswererReportsItsTokensAndTimePerToken) {
+  TempDir dir;
+  auto kb = make_kb(dir);
+  EvalConfig config;
+  config.answerer = "gguf:" + std::string(GROUNDLINE_SOURCE_DIR) + "/../shared/models/stories260K.gguf";
+  auto result = evaluate(kb, questions(), config, EvalOptions{});
+  ASSERT_TRUE(result.ok()) << result.message();
+  auto answers = summarize_answers(*result);
+  ASSERT_TRUE(answers.has_value());
+  EXPECT_GT(answers->completion_tokens, 0);
+  EXPECT_GT(answers->prompt_tokens, answers->completion_tokens);
+  ASSERT_TRUE(answers->ms_per_token().has_value());
+  EXPECT_GT(*answers->ms_per_token(), 0);
+  EXPECT_EQ(answers->unsupported_released, 0);  // whatever the story says, nothing unsupported is released
+  EvalReport report;
+  report.configs = {*result};
+  auto tokens = report_json(report)["configs"][0]["tokens"];
+  EXPECT_EQ(tokens["completion"], answers->completion_tokens);
+  EXPECT_TRUE(tokens["ms_per_token"].is_number());
+}
+
 TEST(Evaluation, GoldReferencesToUnknownDocumentsOrLinesAreReported) {
   TempDir dir;
   auto kb = make_kb(dir);
