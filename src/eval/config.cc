@@ -3,9 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "core/files.h"
 
 namespace groundline::eval {
 
@@ -99,11 +99,9 @@ Result<EvalConfig> parse_eval_config(std::string_view yaml, const std::string& f
 }
 
 Result<EvalConfig> load_eval_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot read the configuration");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_eval_config(buffer.str(), path);
+  auto text = core::read_whole_file(path);
+  if (!text) return make_error(path + ": cannot read the configuration");
+  return parse_eval_config(*text, path);
 }
 
 std::string chunking_label(const EvalConfig& config) {

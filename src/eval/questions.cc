@@ -1,9 +1,9 @@
 #include "eval/questions.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
+
+#include "core/files.h"
 
 namespace groundline::eval {
 
@@ -120,26 +120,16 @@ Result<std::vector<LabelledQuestion>> parse_questions(std::string_view jsonl, co
   return std::move(set.questions);
 }
 
-namespace {
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot read");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-}  // namespace
-
 Result<std::vector<LabelledQuestion>> load_questions(const std::string& path) {
-  GL_ASSIGN_OR_RETURN(auto text, read_file(path));
-  return parse_questions(text, path);
+  auto text = core::read_whole_file(path);
+  if (!text) return make_error(path + ": cannot read");
+  return parse_questions(*text, path);
 }
 
 Result<QuestionSet> load_question_set(const std::string& path) {
-  GL_ASSIGN_OR_RETURN(auto text, read_file(path));
-  return parse_question_set(text, path);
+  auto text = core::read_whole_file(path);
+  if (!text) return make_error(path + ": cannot read");
+  return parse_question_set(*text, path);
 }
 
 std::string question_to_jsonl(const LabelledQuestion& q) {

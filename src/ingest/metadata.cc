@@ -5,13 +5,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/hash.h"
 #include "core/utf8.h"
 
@@ -174,11 +174,9 @@ Result<IngestConfig> parse_config(std::string_view yaml, const std::string& file
 }
 
 Result<IngestConfig> load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot read the configuration");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_config(buffer.str(), path);
+  auto text = core::read_whole_file(path);
+  if (!text) return make_error(path + ": cannot read the configuration");
+  return parse_config(*text, path);
 }
 
 std::string config_to_json(const IngestConfig& config) {
